@@ -1,0 +1,146 @@
+//! Authentication of compute requests: a Keystone token (`X-Auth-Token`) or
+//! a Huawei AK/SK signature (`Authorization: SDK-HMAC-SHA256 ...`). The
+//! result is a caller scoped to one project; failures answer 401 in the
+//! format of the path's API family.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+
+use super::aksk::{self, AkSkError};
+use super::errors::{self, Dialect};
+use super::AppState;
+use crate::domain::{Caller, ControlError};
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// 401 for a missing or bad token, in the path's format.
+fn token_failure(st: &AppState, dialect: Dialect, request_id: &str, message: &str) -> Response {
+    match dialect {
+        Dialect::Huawei => errors::gateway("APIGW.0301", &format!("Incorrect IAM authentication information: {message}"), request_id),
+        _ => {
+            let mut resp = errors::keystone_status(StatusCode::UNAUTHORIZED, "The request you have made requires authentication.");
+            if let Ok(v) = format!("Keystone uri=\"{}/v3\"", st.public_url).parse() {
+                resp.headers_mut().insert("www-authenticate", v);
+            }
+            resp
+        }
+    }
+}
+
+fn project_mismatch(dialect: Dialect, url: &str, token: &str) -> Response {
+    match dialect {
+        Dialect::Huawei => errors::huawei(&ControlError::bad_request_code(
+            "Ecs.0023",
+            "project_id in token mismatches with project_id in url.",
+        )),
+        _ => errors::nova_status(
+            StatusCode::BAD_REQUEST,
+            &format!("Malformed request URL: URL's project_id '{url}' doesn't match Context's project_id '{token}'"),
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn authenticate(
+    st: &Arc<AppState>,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    params: &HashMap<String, String>,
+    dialect: Dialect,
+    request_id: &str,
+) -> Result<Caller, Response> {
+    let url_project = params.get("project_id").map(String::as_str);
+    if let Some(token) = header(headers, "x-auth-token") {
+        let info = match st.identity.validate(token).await {
+            Ok(i) => i,
+            Err(ControlError::Internal(e)) => return Err(errors::for_dialect(dialect, &ControlError::Internal(e))),
+            Err(e) => return Err(token_failure(st, dialect, request_id, &e.to_string())),
+        };
+        let Some(caller) = info.caller() else {
+            return Err(token_failure(st, dialect, request_id, "the token is not scoped to a project"));
+        };
+        if let Some(p) = url_project {
+            if p != caller.project_id {
+                return Err(project_mismatch(dialect, p, &caller.project_id));
+            }
+        }
+        return Ok(caller);
+    }
+    if let Some(authz) = header(headers, "authorization") {
+        return authenticate_aksk(st, authz, method, path, query, headers, body, url_project, dialect, request_id).await;
+    }
+    Err(match dialect {
+        Dialect::Huawei => errors::gateway("APIGW.0305", "Incorrect authentication information.", request_id),
+        _ => token_failure(st, dialect, request_id, "missing credentials"),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn authenticate_aksk(
+    st: &Arc<AppState>,
+    authz: &str,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    url_project: Option<&str>,
+    dialect: Dialect,
+    request_id: &str,
+) -> Result<Caller, Response> {
+    let fail = |msg: String| errors::gateway("APIGW.0301", &format!("Incorrect IAM authentication information: {msg}"), request_id);
+    let sig = aksk::parse_authorization(authz).map_err(|_| fail("unsupported authorization header".into()))?;
+    let found = st
+        .identity
+        .access_key(&sig.access_key)
+        .await
+        .map_err(|e| errors::for_dialect(dialect, &e))?;
+    let Some((secret, user, domain)) = found else {
+        // Never echo more of the key than the client sent.
+        return Err(fail(format!("Get secretKey failed,ak:{},err:ak not exist", sig.access_key)));
+    };
+    if let Err(e) = aksk::verify(&sig, secret.as_bytes(), method.as_str(), path, query, headers, body, Utc::now()) {
+        tracing::info!(access_key = %sig.access_key, error = ?e, "AK/SK signature refused");
+        return Err(fail(match e {
+            AkSkError::Expired { signed_at, server_time } => {
+                format!("signature expired, signature time:{signed_at},server time:{server_time}")
+            }
+            AkSkError::MissingDate | AkSkError::BadDate => "X-Sdk-Date is missing or malformed".into(),
+            _ => "verify aksk signature fail".into(),
+        }));
+    }
+    let header_project = header(headers, "x-project-id");
+    if let (Some(u), Some(h)) = (url_project, header_project) {
+        if u != h {
+            return Err(project_mismatch(dialect, u, h));
+        }
+    }
+    let Some(project) = url_project.or(header_project) else {
+        return Err(fail("no project given (X-Project-Id)".into()));
+    };
+    st.identity
+        .caller_for_project(&user, &domain, project)
+        .await
+        .map_err(|e| match e {
+            ControlError::Unauthenticated { message } => fail(message),
+            other => errors::for_dialect(dialect, &other),
+        })
+}
+
+/// A response for a request without a valid token on identity routes.
+pub fn keystone_unauthorized(st: &AppState) -> Response {
+    let mut resp = errors::keystone_status(StatusCode::UNAUTHORIZED, "The request you have made requires authentication.");
+    if let Ok(v) = format!("Keystone uri=\"{}/v3\"", st.public_url).parse() {
+        resp.headers_mut().insert("www-authenticate", v);
+    }
+    resp.into_response()
+}

@@ -1,0 +1,165 @@
+//! Each dialect's error format, in exactly one place: Huawei ECS
+//! (`{"error":{"code","message"}}`), the Huawei API gateway for
+//! authentication (`{"error_code","error_msg","request_id"}`), Nova faults
+//! (`{"itemNotFound":{"code":404,"message"}}`) and Keystone
+//! (`{"error":{"code","title","message"}}`).
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::control::service::huawei_code;
+use crate::domain::ControlError;
+
+/// The API family a request belongs to; decides the error format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Huawei,
+    Nova,
+    Keystone,
+    Glance,
+}
+
+pub fn status_of(e: &ControlError, dialect: Dialect) -> StatusCode {
+    match e {
+        ControlError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+        ControlError::ServerNotFound { .. } | ControlError::NotFound { .. } => {
+            // Huawei answers an unknown job with 400 Common.0011.
+            match e {
+                ControlError::NotFound { code: "Common.0011", .. } => StatusCode::BAD_REQUEST,
+                _ => StatusCode::NOT_FOUND,
+            }
+        }
+        // Huawei reports state and lock refusals as 400 (Ecs.0100 / Ecs.0605).
+        ControlError::InvalidState { .. } | ControlError::Locked { .. } if dialect == Dialect::Huawei => {
+            StatusCode::BAD_REQUEST
+        }
+        ControlError::InvalidState { .. } | ControlError::Locked { .. } | ControlError::Conflict { .. } => {
+            StatusCode::CONFLICT
+        }
+        ControlError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        ControlError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+        ControlError::Capacity { .. } => StatusCode::CONFLICT,
+        ControlError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ControlError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ControlError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The message a client may see; internal details stay in the log.
+fn client_message(e: &ControlError) -> String {
+    match e {
+        ControlError::Internal(detail) => {
+            tracing::error!(%detail, "internal error");
+            "A system exception occurred. Try again later or contact customer service.".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut resp = (status, axum::Json(body)).into_response();
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    resp
+}
+
+/// ECS service format.
+pub fn huawei(e: &ControlError) -> Response {
+    let status = status_of(e, Dialect::Huawei);
+    let code = huawei_code(e);
+    let message = match e {
+        ControlError::InvalidState { .. } => format!(
+            "The ECS status does not meet requirements. Make the ECS in the required status and try again. ({})",
+            e
+        ),
+        ControlError::Locked { id } => format!("ECS locked. (Instance {id} is locked)"),
+        ControlError::ServerNotFound { id } => format!("The ECS does not exist. (Instance {id} could not be found.)"),
+        _ => client_message(e),
+    };
+    json_response(status, json!({"error": {"code": code, "message": message}}))
+}
+
+/// API gateway format for authentication failures on Huawei routes.
+pub fn gateway(code: &str, message: &str, request_id: &str) -> Response {
+    json_response(
+        StatusCode::UNAUTHORIZED,
+        json!({"error_code": code, "error_msg": message, "request_id": request_id}),
+    )
+}
+
+/// Nova's fault name for a status.
+fn nova_fault_name(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "badRequest",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "itemNotFound",
+        405 => "badMethod",
+        409 => "conflictingRequest",
+        413 | 429 => "overLimit",
+        415 => "badMediaType",
+        501 => "notImplemented",
+        503 => "serviceUnavailable",
+        _ => "computeFault",
+    }
+}
+
+/// Nova fault format.
+pub fn nova(e: &ControlError) -> Response {
+    if let ControlError::Unauthenticated { message } = e {
+        return keystone_status(StatusCode::UNAUTHORIZED, message);
+    }
+    let status = status_of(e, Dialect::Nova);
+    nova_status(status, &client_message(e))
+}
+
+pub fn nova_status(status: StatusCode, message: &str) -> Response {
+    let name = nova_fault_name(status);
+    json_response(status, json!({name: {"code": status.as_u16(), "message": message}}))
+}
+
+fn keystone_title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        413 => "Request Entity Too Large",
+        415 => "Unsupported Media Type",
+        _ => "Internal Server Error",
+    }
+}
+
+pub fn keystone(e: &ControlError) -> Response {
+    let status = status_of(e, Dialect::Keystone);
+    keystone_status(status, &client_message(e))
+}
+
+pub fn keystone_status(status: StatusCode, message: &str) -> Response {
+    json_response(
+        status,
+        json!({"error": {"code": status.as_u16(), "title": keystone_title(status), "message": message}}),
+    )
+}
+
+/// Glance's plain error format.
+pub fn glance(e: &ControlError) -> Response {
+    let status = status_of(e, Dialect::Glance);
+    json_response(
+        status,
+        json!({"code": status.as_u16(), "title": keystone_title(status), "message": client_message(e)}),
+    )
+}
+
+pub fn for_dialect(dialect: Dialect, e: &ControlError) -> Response {
+    match dialect {
+        Dialect::Huawei => huawei(e),
+        Dialect::Nova => nova(e),
+        Dialect::Keystone => keystone(e),
+        Dialect::Glance => glance(e),
+    }
+}

@@ -1,0 +1,221 @@
+//! The HTTP surface: one router for every dialect, built from the operation
+//! catalog's routes, plus the fixed documents (versions, Keystone, admin).
+//! Handlers are thin: unpack, call the service, render.
+
+pub mod admin;
+pub mod aksk;
+pub mod auth;
+pub mod body;
+pub mod errors;
+pub mod huawei;
+pub mod images;
+pub mod keystone;
+pub mod microversion;
+pub mod nova;
+pub mod versions;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{RawPathParams, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{on, MethodFilter, MethodRouter};
+use axum::Router;
+
+use crate::catalog::{Endpoint, CATALOG};
+use crate::control::service::Service;
+use crate::domain::{Caller, ControlError};
+use crate::driver::sim::SimDriver;
+use crate::identity::Identity;
+use errors::Dialect;
+use microversion::Microversion;
+
+/// Default largest request body: 1 MiB.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// Shared state of every handler.
+pub struct AppState {
+    pub service: Arc<Service>,
+    pub identity: Arc<Identity>,
+    /// The URL clients reach ecsd at, e.g. `http://127.0.0.1:8774`.
+    pub public_url: String,
+    pub max_body: usize,
+    pub sim: Option<Arc<SimDriver>>,
+}
+
+/// Everything a handler needs from one request, already authenticated.
+pub struct Req {
+    pub method: Method,
+    pub path: String,
+    pub query: String,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub params: HashMap<String, String>,
+    pub request_id: String,
+    pub caller: Caller,
+    pub mv: Microversion,
+}
+
+impl Req {
+    pub fn param(&self, name: &str) -> &str {
+        self.params.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// Query pairs, percent-decoded, in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        body::parse_query(&self.query)
+    }
+}
+
+pub type ApiResult = Result<Response, ControlError>;
+
+/// A fresh request id in Nova's form, `req-<uuid>`.
+pub fn new_request_id() -> String {
+    format!("req-{}", uuid::Uuid::new_v4())
+}
+
+fn dialect_of(endpoint: Endpoint) -> Dialect {
+    use Endpoint::*;
+    match endpoint {
+        HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
+        | HwReinstallOs | HwResize | HwMigrate | HwJob => Dialect::Huawei,
+        GlanceImages | GlanceImage => Dialect::Glance,
+        _ => Dialect::Nova,
+    }
+}
+
+fn method_filter(m: &str) -> MethodFilter {
+    match m {
+        "GET" => MethodFilter::GET,
+        "POST" => MethodFilter::POST,
+        "PUT" => MethodFilter::PUT,
+        "PATCH" => MethodFilter::PATCH,
+        "DELETE" => MethodFilter::DELETE,
+        _ => MethodFilter::HEAD,
+    }
+}
+
+/// Builds the whole router; tests call it without a socket.
+pub fn router(state: Arc<AppState>) -> Router {
+    // One method router per path, merging every catalog route on that path.
+    let mut paths: BTreeMap<&'static str, MethodRouter<Arc<AppState>>> = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    for op in CATALOG {
+        for route in op.routes {
+            if !seen.insert((route.method, route.path)) {
+                continue;
+            }
+            let endpoint = route.endpoint;
+            let handler = on(
+                method_filter(route.method),
+                move |State(st): State<Arc<AppState>>, params: RawPathParams, req: Request| async move {
+                    dispatch(st, endpoint, params, req).await
+                },
+            );
+            let entry = paths.remove(route.path);
+            let merged = match entry {
+                Some(existing) => existing.merge(handler),
+                None => handler,
+            };
+            paths.insert(route.path, merged);
+        }
+    }
+    let mut router = Router::new();
+    for (path, mr) in paths {
+        router = router.route(path, mr);
+    }
+    router
+        .merge(versions::routes())
+        .merge(keystone::routes())
+        .merge(admin::routes())
+        .fallback(fallback)
+        .with_state(state)
+}
+
+/// Unknown paths: 404 in the format of the API family the path looks like.
+async fn fallback(req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let request_id = new_request_id();
+    let mut resp = if path.starts_with("/v1") {
+        let body = serde_json::json!({
+            "error_code": "APIGW.0101",
+            "error_msg": "The API does not exist or has not been published in the environment.",
+            "request_id": request_id,
+        });
+        (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+    } else if path.starts_with("/v3") {
+        errors::keystone_status(StatusCode::NOT_FOUND, "The resource could not be found.")
+    } else {
+        errors::nova_status(StatusCode::NOT_FOUND, "The resource could not be found.")
+    };
+    set_request_id(resp.headers_mut(), &request_id);
+    resp
+}
+
+pub fn set_request_id(headers: &mut HeaderMap, request_id: &str) {
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-openstack-request-id", v.clone());
+        headers.insert("x-compute-request-id", v.clone());
+        headers.insert("x-request-id", v);
+    }
+}
+
+async fn dispatch(st: Arc<AppState>, endpoint: Endpoint, params: RawPathParams, req: Request) -> Response {
+    let request_id = new_request_id();
+    let dialect = dialect_of(endpoint);
+    let mut resp = match prepare_and_run(&st, endpoint, dialect, params, req, &request_id).await {
+        Ok(r) | Err(r) => r,
+    };
+    set_request_id(resp.headers_mut(), &request_id);
+    resp
+}
+
+async fn prepare_and_run(
+    st: &Arc<AppState>,
+    endpoint: Endpoint,
+    dialect: Dialect,
+    raw_params: RawPathParams,
+    req: Request,
+    request_id: &str,
+) -> Result<Response, Response> {
+    let params: HashMap<String, String> = raw_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let legacy_v2 = path.starts_with("/v2/");
+    // Microversion first (Nova's order), then the body, then who is calling.
+    let mv = if dialect == Dialect::Nova {
+        microversion::negotiate(&parts.headers, legacy_v2)?
+    } else {
+        Microversion::MIN
+    };
+    let body = axum::body::to_bytes(body, st.max_body)
+        .await
+        .map_err(|_| errors::for_dialect(dialect, &ControlError::TooLarge))?;
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let caller = auth::authenticate(st, &parts.method, &path, &query, &parts.headers, &body, &params, dialect, request_id)
+        .await?;
+    let req = Req {
+        method: parts.method,
+        path,
+        query,
+        headers: parts.headers,
+        body,
+        params,
+        request_id: request_id.to_string(),
+        caller,
+        mv,
+    };
+    let result = match dialect {
+        Dialect::Huawei => huawei::handle(st, endpoint, &req).await,
+        Dialect::Nova => nova::handle(st, endpoint, &req).await,
+        Dialect::Glance => images::handle_glance(st, endpoint, &req).await,
+        Dialect::Keystone => Err(ControlError::internal("keystone routes are not catalog routes")),
+    };
+    let mut resp = result.unwrap_or_else(|e| errors::for_dialect(dialect, &e));
+    if dialect == Dialect::Nova {
+        microversion::set_headers(resp.headers_mut(), mv, legacy_v2);
+    }
+    Ok(resp)
+}

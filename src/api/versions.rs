@@ -1,0 +1,91 @@
+//! Version documents: Nova's at `/`, `/v2` and `/v2.1`; Glance's at `/image`.
+//! They need no authentication.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::microversion::Microversion;
+use super::{new_request_id, set_request_id, AppState};
+
+fn v21(base: &str) -> Value {
+    json!({
+        "id": "v2.1",
+        "status": "CURRENT",
+        "version": Microversion::MAX.text(),
+        "min_version": Microversion::MIN.text(),
+        "updated": "2013-07-23T11:33:21Z",
+        "links": [
+            {"rel": "self", "href": format!("{base}/v2.1/")},
+            {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"},
+        ],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2.1"}],
+    })
+}
+
+fn v20(base: &str) -> Value {
+    json!({
+        "id": "v2.0",
+        "status": "SUPPORTED",
+        "version": "",
+        "min_version": "",
+        "updated": "2011-01-21T11:33:21Z",
+        "links": [
+            {"rel": "self", "href": format!("{base}/v2/")},
+            {"rel": "describedby", "type": "text/html", "href": "http://docs.openstack.org/"},
+        ],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.compute+json;version=2"}],
+    })
+}
+
+fn with_id(body: Value) -> Response {
+    let mut resp = (StatusCode::OK, Json(body)).into_response();
+    set_request_id(resp.headers_mut(), &new_request_id());
+    resp
+}
+
+async fn root(State(st): State<Arc<AppState>>) -> Response {
+    (StatusCode::OK, Json(json!({"versions": [v20(&st.public_url), v21(&st.public_url)]}))).into_response()
+}
+
+async fn version_21(State(st): State<Arc<AppState>>) -> Response {
+    with_id(json!({"version": v21(&st.public_url)}))
+}
+
+async fn version_20(State(st): State<Arc<AppState>>) -> Response {
+    with_id(json!({"version": v20(&st.public_url)}))
+}
+
+async fn glance_versions(State(st): State<Arc<AppState>>) -> Response {
+    let versions: Vec<Value> = ["2.9", "2.8", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.1", "2.0"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            json!({
+                "id": format!("v{v}"),
+                "status": if i == 0 { "CURRENT" } else { "SUPPORTED" },
+                "links": [{"rel": "self", "href": format!("{}/image/v2/", st.public_url)}],
+            })
+        })
+        .collect();
+    (StatusCode::OK, Json(json!({ "versions": versions }))).into_response()
+}
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(root))
+        .route("/v2.1", get(version_21))
+        .route("/v2.1/", get(version_21))
+        .route("/v2.1/{project_id}", get(version_21))
+        .route("/v2.1/{project_id}/", get(version_21))
+        .route("/v2", get(version_20))
+        .route("/v2/", get(version_20))
+        .route("/image", get(glance_versions))
+        .route("/image/", get(glance_versions))
+        .route("/image/versions", get(glance_versions))
+}

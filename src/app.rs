@@ -1,0 +1,135 @@
+//! Wiring: open the store, bootstrap identities, start the driver, recover
+//! unfinished jobs, serve HTTP, and shut down gracefully.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::api::{self, AppState};
+use crate::config::{FileConfig, Inventory};
+use crate::control::authz::AccountAdminAuthorizer;
+use crate::control::engine::Engine;
+use crate::control::service::Service;
+use crate::domain::{VmState, PowerState};
+use crate::driver::sim::SimDriver;
+use crate::driver::VmSpec;
+use crate::identity::bootstrap::{bootstrap, BootstrapInfo};
+use crate::identity::Identity;
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
+
+/// Resolved settings for `ecsd serve`.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub data: PathBuf,
+    pub sim_step_ms: u64,
+    pub file: FileConfig,
+    pub admin_password: Option<String>,
+    pub public_url: Option<String>,
+}
+
+/// A running ecsd: its state and the engine, ready to serve.
+pub struct App {
+    pub state: Arc<AppState>,
+    pub engine: Arc<Engine>,
+    pub bootstrap: BootstrapInfo,
+}
+
+/// The URL clients use: the listen address, with a wildcard host made local.
+pub fn public_url_for(listen: &SocketAddr) -> String {
+    let host = if listen.ip().is_unspecified() { "127.0.0.1".to_string() } else { listen.ip().to_string() };
+    let host = if host.contains(':') { format!("[{host}]") } else { host };
+    format!("http://{host}:{}", listen.port())
+}
+
+/// A stable id for this data directory's node, so a restarted process
+/// reclaims its own job leases at once.
+async fn node_id(store: &dyn Store) -> anyhow::Result<String> {
+    if let Some(id) = store.get_meta("node_id").await? {
+        return Ok(id);
+    }
+    let id = format!("node-{}", crate::domain::hex_id());
+    store.set_meta("node_id", &id).await?;
+    Ok(id)
+}
+
+pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
+    std::fs::create_dir_all(&opts.data)?;
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&opts.data)?);
+    let public_url = opts.public_url.clone().unwrap_or_else(|| public_url_for(&opts.listen));
+    let bootstrap = bootstrap(store.as_ref(), &opts.data, &public_url, opts.admin_password.clone()).await?;
+    let inventory = Arc::new(Inventory::from_config(&opts.file));
+    let sim = Arc::new(SimDriver::new(opts.sim_step_ms, opts.file.faults.clone()));
+    // The simulator keeps nothing on disk: re-learn the VMs the store knows.
+    for s in store.live_servers().await? {
+        if let Some(host) = &s.host {
+            let flavor = inventory.flavor(&s.flavor_id);
+            let spec = VmSpec {
+                server_id: s.id.clone(),
+                host: host.clone(),
+                vcpus: flavor.map(|f| f.vcpus).unwrap_or(1),
+                ram_mb: flavor.map(|f| f.ram_mb).unwrap_or(1024),
+                image_id: s.image_id.clone(),
+                system_volume_id: String::new(),
+            };
+            let power = if s.vm_state == VmState::Deleted { PowerState::NoState } else { s.power_state };
+            sim.adopt(spec, power);
+        }
+    }
+    let node = node_id(store.as_ref()).await?;
+    let engine = Engine::new(store.clone(), sim.clone(), inventory.clone(), node);
+    let service = Arc::new(Service {
+        store: store.clone(),
+        engine: engine.clone(),
+        inventory,
+        authorizer: Arc::new(AccountAdminAuthorizer),
+    });
+    let state = Arc::new(AppState {
+        service,
+        identity: Arc::new(Identity::new(store)),
+        public_url,
+        max_body: opts.file.max_body_bytes.unwrap_or(api::DEFAULT_MAX_BODY),
+        sim: Some(sim),
+    });
+    Ok(App { state, engine, bootstrap })
+}
+
+/// Serves until SIGINT/SIGTERM, then stops accepting, lets running job
+/// steps reach a boundary, and returns.
+pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
+    let app = build(&opts).await?;
+    let listener = tokio::net::TcpListener::bind(opts.listen).await?;
+    tracing::info!(listen = %opts.listen, data = %opts.data.display(), url = %app.state.public_url, "ecsd serving");
+    let engine_task = tokio::spawn(app.engine.clone().run());
+    let router = api::router(app.state.clone());
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("shutting down: waiting for running job steps");
+    app.engine.shutdown();
+    let _ = engine_task.await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,8 @@
+//! The control plane: the application service the APIs call, the
+//! authorization seam, placement, the job engine and its workflows.
+
+pub mod authz;
+pub mod engine;
+pub mod scheduler;
+pub mod service;
+pub mod workflows;

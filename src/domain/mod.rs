@@ -1,0 +1,27 @@
+//! Domain types shared by every layer: servers and their states, jobs,
+//! flavors and images, the caller, and the one error type.
+
+pub mod error;
+pub mod job;
+pub mod resources;
+pub mod server;
+
+pub use error::{ControlError, ControlResult};
+pub use job::*;
+pub use resources::*;
+pub use server::*;
+
+/// A fresh 32-hex id, the shape Huawei uses for projects, users and jobs.
+pub fn hex_id() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A fresh UUID string, the shape of server, volume and port ids.
+pub fn uuid_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// True when `s` is a canonical UUID (with dashes, any case).
+pub fn is_uuid(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::parse_str(s).is_ok()
+}

@@ -1,0 +1,122 @@
+//! Flavors, images, hosts and the authenticated caller.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flavor {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub vcpus: i64,
+    pub ram_mb: i64,
+    #[serde(default)]
+    pub disk_gb: i64,
+    /// `x86_64` or `arm64`; resizing across architectures is refused.
+    #[serde(default = "default_arch")]
+    pub arch: String,
+    /// Huawei `ecs:performancetype`, e.g. `normal`, `computingv3`.
+    #[serde(default = "default_perf")]
+    pub performance_type: String,
+    /// Huawei `cond:operation:status`: `normal`, `sellout`, `abandon`.
+    #[serde(default = "default_sale")]
+    pub sale_status: String,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+fn default_arch() -> String {
+    "x86_64".into()
+}
+fn default_perf() -> String {
+    "normal".into()
+}
+fn default_sale() -> String {
+    "normal".into()
+}
+
+impl Flavor {
+    /// The family prefix of a Huawei flavor name (`s6` of `s6.large.2`).
+    pub fn family(&self) -> &str {
+        self.id.split('.').next().unwrap_or(&self.id)
+    }
+
+    pub fn sellable(&self) -> bool {
+        !self.disabled && self.sale_status == "normal"
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    pub id: String,
+    pub name: String,
+    /// `Linux` or `Windows`.
+    pub os_type: String,
+    pub os_version: String,
+    #[serde(default = "default_bit")]
+    pub os_bit: String,
+    #[serde(default)]
+    pub min_disk_gb: i64,
+    #[serde(default)]
+    pub min_ram_mb: i64,
+    #[serde(default = "default_arch")]
+    pub arch: String,
+    #[serde(default = "default_image_status")]
+    pub status: String,
+    #[serde(default = "default_visibility")]
+    pub visibility: String,
+    #[serde(default)]
+    pub size_bytes: i64,
+}
+
+fn default_bit() -> String {
+    "64".into()
+}
+fn default_image_status() -> String {
+    "active".into()
+}
+fn default_visibility() -> String {
+    "public".into()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostKind {
+    Shared,
+    Dedicated,
+}
+
+/// A compute host with its capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Host {
+    /// For dedicated hosts this is the DeH id that clients pass.
+    pub id: String,
+    pub name: String,
+    pub availability_zone: String,
+    pub kind: HostKind,
+    pub vcpus: i64,
+    pub ram_mb: i64,
+}
+
+/// How the caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    Token,
+    AkSk,
+}
+
+/// The authenticated principal, scoped to one project.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Caller {
+    pub user_id: String,
+    pub user_name: String,
+    pub domain_id: String,
+    pub domain_name: String,
+    pub project_id: String,
+    pub project_name: String,
+    /// Account administrator: holds every action within its account.
+    pub is_admin: bool,
+    pub method: AuthMethod,
+}

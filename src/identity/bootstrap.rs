@@ -1,0 +1,166 @@
+//! First start: the account `ecsd`, region project `local-1`, and the
+//! administrator with a password and an AK/SK, written to `clouds.yaml` and
+//! `credentials.env` (mode 0600) for the clients. Later starts reuse them
+//! and only refresh the endpoint in those files.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::Utc;
+
+use super::model::{Credential, Domain, Project, User};
+use super::{hash_password, random_secret};
+use crate::config::{ACCOUNT_NAME, ADMIN_NAME, REGION};
+use crate::domain::{hex_id, ControlResult};
+use crate::store::Store;
+
+/// What the bootstrap knows about the administrator.
+#[derive(Debug, Clone)]
+pub struct BootstrapInfo {
+    pub domain_id: String,
+    pub project_id: String,
+    pub user_id: String,
+    pub access_key: String,
+}
+
+/// Creates the bootstrap identities once, then writes the client files.
+pub async fn bootstrap(store: &dyn Store, data: &Path, endpoint: &str, admin_password: Option<String>) -> anyhow::Result<BootstrapInfo> {
+    let existing = store.get_meta("bootstrap").await?;
+    let env_path = data.join("credentials.env");
+    let info = match existing {
+        Some(json) => serde_json::from_str::<serde_json::Value>(&json).map(|v| BootstrapInfo {
+            domain_id: v["domain_id"].as_str().unwrap_or_default().to_string(),
+            project_id: v["project_id"].as_str().unwrap_or_default().to_string(),
+            user_id: v["user_id"].as_str().unwrap_or_default().to_string(),
+            access_key: v["access_key"].as_str().unwrap_or_default().to_string(),
+        })?,
+        None => {
+            let password = admin_password.clone().unwrap_or_else(|| random_secret(18));
+            let info = create(store, &password).await?;
+            write_files(store, data, endpoint, &info, &password).await?;
+            tracing::info!(credentials = %env_path.display(), clouds = %data.join("clouds.yaml").display(), "bootstrapped account ecsd; client settings written");
+            return Ok(info);
+        }
+    };
+    // Later starts: keep every secret, refresh the endpoint in the files.
+    let password = admin_password.or_else(|| read_env(&env_path, "OS_PASSWORD"));
+    match password {
+        Some(pw) => {
+            write_files(store, data, endpoint, &info, &pw).await?;
+            tracing::info!(credentials = %env_path.display(), clouds = %data.join("clouds.yaml").display(), "client settings refreshed");
+        }
+        None => tracing::warn!(path = %env_path.display(), "credentials file missing: set ECSD_ADMIN_PASSWORD to rewrite it"),
+    }
+    Ok(info)
+}
+
+async fn create(store: &dyn Store, password: &str) -> ControlResult<BootstrapInfo> {
+    let domain = Domain { id: hex_id(), name: ACCOUNT_NAME.into(), enabled: true };
+    let project = Project {
+        id: hex_id(),
+        name: REGION.into(),
+        domain_id: domain.id.clone(),
+        parent_id: None,
+        description: format!("Region {REGION}"),
+        enabled: true,
+    };
+    let user = User {
+        id: hex_id(),
+        name: ADMIN_NAME.into(),
+        domain_id: domain.id.clone(),
+        password_hash: hash_password(password)?,
+        enabled: true,
+        account_admin: true,
+        created: Utc::now(),
+    };
+    let access = access_key_id();
+    let cred = Credential {
+        access: access.clone(),
+        user_id: user.id.clone(),
+        secret_sealed: random_secret(30),
+        status: "active".into(),
+        description: "bootstrap administrator".into(),
+        created: Utc::now(),
+    };
+    store.put_domain(&domain).await?;
+    store.put_project(&project).await?;
+    store.put_user(&user).await?;
+    store.put_credential(&cred).await?;
+    let info = BootstrapInfo {
+        domain_id: domain.id,
+        project_id: project.id,
+        user_id: user.id,
+        access_key: access,
+    };
+    let meta = serde_json::json!({
+        "domain_id": info.domain_id, "project_id": info.project_id,
+        "user_id": info.user_id, "access_key": info.access_key,
+    });
+    store.set_meta("bootstrap", &meta.to_string()).await?;
+    Ok(info)
+}
+
+/// Access keys look like Huawei's: 20 upper-case letters and digits.
+pub fn access_key_id() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::thread_rng();
+    (0..20).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+}
+
+fn read_env(path: &Path, key: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines()
+        .filter_map(|l| l.split_once('='))
+        .find(|(k, _)| k.trim() == key)
+        .map(|(_, v)| v.trim().trim_matches('\'').to_string())
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()?;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    std::fs::rename(tmp, path)
+}
+
+async fn write_files(store: &dyn Store, data: &Path, endpoint: &str, info: &BootstrapInfo, password: &str) -> anyhow::Result<()> {
+    let secret = store
+        .get_credential(&info.access_key)
+        .await?
+        .map(|c| c.secret_sealed)
+        .unwrap_or_default();
+    let auth_url = format!("{endpoint}/v3");
+    let env = format!(
+        "ECSD_ENDPOINT={endpoint}\n\
+         HUAWEICLOUD_SDK_AK={ak}\n\
+         HUAWEICLOUD_SDK_SK={secret}\n\
+         HUAWEICLOUD_SDK_PROJECT_ID={pid}\n\
+         HUAWEICLOUD_SDK_DOMAIN_ID={did}\n\
+         HUAWEICLOUD_SDK_REGION={REGION}\n\
+         OS_AUTH_URL={auth_url}\n\
+         OS_USERNAME={ADMIN_NAME}\n\
+         OS_PASSWORD='{password}'\n\
+         OS_PROJECT_ID={pid}\n\
+         OS_PROJECT_NAME={REGION}\n\
+         OS_USER_DOMAIN_NAME={ACCOUNT_NAME}\n\
+         OS_PROJECT_DOMAIN_NAME={ACCOUNT_NAME}\n\
+         OS_REGION_NAME={REGION}\n\
+         OS_IDENTITY_API_VERSION=3\n\
+         OS_INTERFACE=public\n",
+        ak = info.access_key,
+        pid = info.project_id,
+        did = info.domain_id,
+    );
+    write_private(&data.join("credentials.env"), &env)?;
+    let clouds = format!(
+        "clouds:\n  ecsd:\n    auth:\n      auth_url: {auth_url}\n      username: {ADMIN_NAME}\n      password: '{password}'\n      project_id: {pid}\n      user_domain_name: {ACCOUNT_NAME}\n      project_domain_name: {ACCOUNT_NAME}\n    region_name: {REGION}\n    interface: public\n    identity_api_version: 3\n",
+        pid = info.project_id,
+    );
+    write_private(&data.join("clouds.yaml"), &clouds)?;
+    Ok(())
+}

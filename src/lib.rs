@@ -1,0 +1,16 @@
+#![recursion_limit = "256"]
+//! ecsd: a self-hosted control plane for elastic cloud servers, speaking
+//! Huawei Cloud ECS, OpenStack Nova and Keystone on one port.
+//!
+//! Layers point one way: `domain`, then `catalog` / `store` / `driver`,
+//! then `control`, then `api`, then the binary (`app` wires them).
+
+pub mod api;
+pub mod app;
+pub mod catalog;
+pub mod config;
+pub mod control;
+pub mod domain;
+pub mod driver;
+pub mod identity;
+pub mod store;

@@ -1,0 +1,78 @@
+//! The `ecsd` binary: command line, logging, and `serve`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use ecsd::app::{serve, ServeOptions};
+use ecsd::config::FileConfig;
+
+#[derive(Parser)]
+#[command(name = "ecsd", version, about = "Elastic cloud server control plane: Huawei ECS, Nova and Keystone APIs")]
+struct Cli {
+    /// Log filter (e.g. info, debug, ecsd=debug).
+    #[arg(long, env = "ECSD_LOG", default_value = "info", global = true)]
+    log: String,
+    /// Log format: text or json.
+    #[arg(long, env = "ECSD_LOG_FORMAT", default_value = "text", global = true)]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server (the default deployment: SQLite and the simulated driver).
+    Serve {
+        /// Address to listen on; one port serves every API.
+        #[arg(long, env = "ECSD_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Data directory (SQLite database, client settings).
+        #[arg(long, env = "ECSD_DATA")]
+        data: Option<PathBuf>,
+        /// TOML configuration file (flavors, images, hosts, faults).
+        #[arg(long, env = "ECSD_CONFIG")]
+        config: Option<PathBuf>,
+        /// The simulated driver's time per workflow step, in milliseconds.
+        #[arg(long, env = "ECSD_SIM_STEP_MS")]
+        sim_step_ms: Option<u64>,
+        /// The URL clients reach ecsd at, when it differs from the listen address.
+        #[arg(long, env = "ECSD_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+}
+
+fn init_logging(filter: &str, format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(&cli.log, &cli.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match cli.command {
+        Command::Serve { listen, data, config, sim_step_ms, public_url } => {
+            let file = match &config {
+                Some(p) => FileConfig::load(p)?,
+                None => FileConfig::default(),
+            };
+            let opts = ServeOptions {
+                listen: listen
+                    .or_else(|| file.listen.as_deref().and_then(|l| l.parse().ok()))
+                    .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8774))),
+                data: data.or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from("ecsd-data")),
+                sim_step_ms: sim_step_ms.or(file.sim_step_ms).unwrap_or(300),
+                admin_password: std::env::var("ECSD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
+                public_url,
+                file,
+            };
+            runtime.block_on(serve(opts))
+        }
+    }
+}

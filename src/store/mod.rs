@@ -1,0 +1,142 @@
+//! Persistence behind one trait: SQLite (the embedded default) now, a
+//! PostgreSQL implementation later with no change above this module.
+//!
+//! Records are stored as JSON documents beside the few columns that are
+//! queried or compare-and-swapped (ids, project, status, generation, lease).
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{ControlResult, InstanceAction, InstanceActionEvent, Job, Port, Server, Volume};
+use crate::identity::model::{Credential, Domain, Project, TokenRecord, User};
+
+/// Filters for server lists. All optional; `project_id` is always applied.
+#[derive(Debug, Clone, Default)]
+pub struct ServerFilter {
+    pub name_contains: Option<String>,
+    pub name_exact: Option<String>,
+    pub statuses: Vec<&'static str>,
+    pub flavor_id: Option<String>,
+    pub image_id: Option<String>,
+    pub ids: Vec<String>,
+    pub tags_all: Vec<String>,
+    pub not_tags: Vec<String>,
+    pub ip_contains: Option<String>,
+    pub include_deleted: bool,
+    pub changes_since: Option<DateTime<Utc>>,
+}
+
+/// One page of results: `limit` items after `marker_seq` (or skipping `offset`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub limit: usize,
+    pub offset: usize,
+    pub after_seq: Option<i64>,
+}
+
+/// Everything written when a server is claimed for an operation, in one
+/// transaction: the server's new record (generation + 1), its job and the
+/// instance action. A lost race returns `Ok(false)`.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub server: Server,
+    pub expected_generation: i64,
+    pub job: Job,
+    pub action: Option<InstanceAction>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- settings ----
+    async fn get_meta(&self, key: &str) -> ControlResult<Option<String>>;
+    async fn set_meta(&self, key: &str, value: &str) -> ControlResult<()>;
+
+    // ---- identity ----
+    async fn put_domain(&self, d: &Domain) -> ControlResult<()>;
+    async fn get_domain(&self, id: &str) -> ControlResult<Option<Domain>>;
+    async fn find_domain(&self, name: &str) -> ControlResult<Option<Domain>>;
+    async fn put_project(&self, p: &Project) -> ControlResult<()>;
+    async fn get_project(&self, id: &str) -> ControlResult<Option<Project>>;
+    async fn find_project(&self, domain_id: &str, name: &str) -> ControlResult<Option<Project>>;
+    async fn list_projects(&self, domain_id: &str) -> ControlResult<Vec<Project>>;
+    async fn put_user(&self, u: &User) -> ControlResult<()>;
+    async fn get_user(&self, id: &str) -> ControlResult<Option<User>>;
+    async fn find_user(&self, domain_id: &str, name: &str) -> ControlResult<Option<User>>;
+    async fn put_credential(&self, c: &Credential) -> ControlResult<()>;
+    async fn get_credential(&self, access: &str) -> ControlResult<Option<Credential>>;
+    async fn put_token(&self, t: &TokenRecord) -> ControlResult<()>;
+    async fn get_token(&self, hash: &str) -> ControlResult<Option<TokenRecord>>;
+    async fn delete_tokens_of_user(&self, user_id: &str) -> ControlResult<u64>;
+
+    // ---- servers ----
+    /// Creates servers with their volumes, ports, jobs and actions atomically.
+    async fn create_servers(
+        &self,
+        servers: &[Server],
+        volumes: &[Volume],
+        ports: &[Port],
+        jobs: &[Job],
+        actions: &[InstanceAction],
+    ) -> ControlResult<()>;
+    async fn get_server(&self, id: &str) -> ControlResult<Option<Server>>;
+    /// Servers of a project, newest last, with the total before paging.
+    async fn list_servers(
+        &self,
+        project_id: &str,
+        filter: &ServerFilter,
+        page: Page,
+    ) -> ControlResult<(Vec<Server>, usize)>;
+    /// All servers on a host or not deleted, for placement and recovery.
+    async fn live_servers(&self) -> ControlResult<Vec<Server>>;
+    /// Compare-and-swap claim plus job and action insert.
+    async fn claim(&self, claim: &Claim) -> ControlResult<bool>;
+    /// Writes a server record if its generation is unchanged; bumps it.
+    async fn update_server(&self, server: &Server, expected_generation: i64) -> ControlResult<bool>;
+
+    // ---- volumes and ports ----
+    async fn volumes_of(&self, server_id: &str) -> ControlResult<Vec<Volume>>;
+    async fn get_volume(&self, id: &str) -> ControlResult<Option<Volume>>;
+    async fn put_volume(&self, v: &Volume) -> ControlResult<()>;
+    async fn delete_volume(&self, id: &str) -> ControlResult<()>;
+    async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>>;
+    async fn put_port(&self, p: &Port) -> ControlResult<()>;
+    async fn delete_port(&self, id: &str) -> ControlResult<()>;
+    async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>>;
+
+    // ---- jobs ----
+    async fn insert_jobs(&self, jobs: &[Job]) -> ControlResult<()>;
+    async fn get_job(&self, id: &str) -> ControlResult<Option<Job>>;
+    async fn sub_jobs(&self, parent_id: &str) -> ControlResult<Vec<Job>>;
+    /// Unfinished jobs with a workflow whose lease is free, expired or ours.
+    async fn runnable_jobs(&self, node: &str, now: DateTime<Utc>) -> ControlResult<Vec<Job>>;
+    /// Takes or extends the lease on a job; false if another node holds it.
+    async fn lease_job(&self, job_id: &str, node: &str, until: DateTime<Utc>) -> ControlResult<bool>;
+    /// Writes a job record (status, step, params) under our lease.
+    async fn put_job(&self, job: &Job) -> ControlResult<()>;
+    /// Logs the start of a step before it runs; returns the attempt number.
+    async fn begin_step(&self, job_id: &str, index: i64, name: &str) -> ControlResult<i64>;
+    /// Marks a step done and writes the job and (optionally) the server in
+    /// one transaction. The server write is a compare-and-swap.
+    async fn complete_step(
+        &self,
+        job: &Job,
+        index: i64,
+        result: &str,
+        server: Option<(&Server, i64)>,
+    ) -> ControlResult<bool>;
+    async fn job_steps(&self, job_id: &str) -> ControlResult<Vec<crate::domain::JobStepRecord>>;
+
+    // ---- instance actions ----
+    async fn put_action(&self, a: &InstanceAction) -> ControlResult<()>;
+    async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>>;
+    async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>>;
+    /// Adds or replaces (by event name) an event of an action.
+    async fn record_event(
+        &self,
+        server_id: &str,
+        request_id: &str,
+        event: &InstanceActionEvent,
+    ) -> ControlResult<()>;
+}

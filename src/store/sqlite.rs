@@ -1,0 +1,707 @@
+//! The embedded store: one SQLite file in WAL mode under the data directory.
+//! Short transactions only; no transaction is held while a job runs.
+
+use std::path::Path;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{Claim, Page, ServerFilter, Store};
+use crate::domain::{
+    ControlError, ControlResult, InstanceAction, InstanceActionEvent, Job, JobStepRecord, Port,
+    Server, VmState, Volume,
+};
+use crate::identity::model::{Credential, Domain, Project, TokenRecord, User};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS domains (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (id TEXT PRIMARY KEY, domain_id TEXT NOT NULL, name TEXT NOT NULL,
+    doc TEXT NOT NULL, UNIQUE(domain_id, name));
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, domain_id TEXT NOT NULL, name TEXT NOT NULL,
+    doc TEXT NOT NULL, UNIQUE(domain_id, name));
+CREATE TABLE IF NOT EXISTS credentials (access TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at TEXT NOT NULL,
+    doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
+CREATE TABLE IF NOT EXISTS servers (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    generation INTEGER NOT NULL, deleted INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS servers_project ON servers(project_id, seq);
+CREATE TABLE IF NOT EXISTS volumes (id TEXT PRIMARY KEY, server_id TEXT, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS volumes_server ON volumes(server_id);
+CREATE TABLE IF NOT EXISTS ports (id TEXT PRIMARY KEY, server_id TEXT, subnet_id TEXT NOT NULL,
+    ip TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ports_server ON ports(server_id);
+CREATE INDEX IF NOT EXISTS ports_subnet ON ports(subnet_id);
+CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, parent_id TEXT, project_id TEXT NOT NULL,
+    status TEXT NOT NULL, runnable INTEGER NOT NULL, lease_owner TEXT, lease_until TEXT,
+    seq INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_id);
+CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(runnable, seq);
+CREATE TABLE IF NOT EXISTS job_steps (job_id TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL,
+    started_at TEXT NOT NULL, finished_at TEXT, result TEXT, attempts INTEGER NOT NULL,
+    PRIMARY KEY (job_id, idx));
+CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id TEXT NOT NULL,
+    start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
+"#;
+
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn to_doc<T: Serialize>(v: &T) -> ControlResult<String> {
+    Ok(serde_json::to_string(v)?)
+}
+
+fn from_doc<T: DeserializeOwned>(s: &str) -> ControlResult<T> {
+    Ok(serde_json::from_str(s)?)
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `ecsd.db` in `dir`.
+    pub fn open(dir: &Path) -> ControlResult<Self> {
+        let conn = Connection::open(dir.join("ecsd.db"))?;
+        Self::init(conn)
+    }
+
+    /// A private in-memory database, for tests.
+    pub fn in_memory() -> ControlResult<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> ControlResult<Self> {
+        // WAL + NORMAL survives a killed process: committed transactions are
+        // in the log before the reply is sent.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> ControlResult<T>) -> ControlResult<T> {
+        let conn = self.conn.lock();
+        f(&conn)
+    }
+
+    fn tx<T>(&self, f: impl FnOnce(&Transaction) -> ControlResult<T>) -> ControlResult<T> {
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn get_doc<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Option<T>> {
+        self.with(|c| {
+            let doc: Option<String> = c.query_row(sql, key, |r| r.get(0)).optional()?;
+            doc.map(|d| from_doc(&d)).transpose()
+        })
+    }
+
+    fn get_docs<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Vec<T>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(sql)?;
+            let rows = stmt.query_map(key, |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(from_doc(&row?)?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn write_server(tx: &Transaction, s: &Server) -> ControlResult<()> {
+    tx.execute(
+        "INSERT INTO servers (id, project_id, seq, generation, deleted, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, deleted = excluded.deleted, doc = excluded.doc",
+        params![
+            s.id,
+            s.project_id,
+            s.seq,
+            s.generation,
+            (s.vm_state == VmState::Deleted) as i64,
+            to_doc(s)?
+        ],
+    )?;
+    Ok(())
+}
+
+fn write_job(tx: &Transaction, j: &Job) -> ControlResult<()> {
+    let runnable = !j.status.is_final() && j.parent_id.is_some() || (!j.status.is_final() && j.server_id.is_some());
+    tx.execute(
+        "INSERT INTO jobs (id, parent_id, project_id, status, runnable, seq, doc)
+         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?6)
+         ON CONFLICT(id) DO UPDATE SET status = excluded.status, runnable = excluded.runnable, doc = excluded.doc",
+        params![
+            j.id,
+            j.parent_id,
+            j.project_id,
+            j.status.as_str(),
+            runnable as i64,
+            to_doc(j)?
+        ],
+    )?;
+    Ok(())
+}
+
+fn write_action(tx: &Transaction, a: &InstanceAction) -> ControlResult<()> {
+    tx.execute(
+        "INSERT INTO instance_actions (server_id, request_id, start_time, doc) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(server_id, request_id) DO UPDATE SET doc = excluded.doc",
+        params![a.server_id, a.request_id, ts(a.start_time), to_doc(a)?],
+    )?;
+    Ok(())
+}
+
+fn write_volume(tx: &Connection, v: &Volume) -> ControlResult<()> {
+    tx.execute(
+        "INSERT INTO volumes (id, server_id, doc) VALUES (?1, ?2, ?3)
+         ON CONFLICT(id) DO UPDATE SET server_id = excluded.server_id, doc = excluded.doc",
+        params![v.id, v.server_id, to_doc(v)?],
+    )?;
+    Ok(())
+}
+
+fn write_port(tx: &Connection, p: &Port) -> ControlResult<()> {
+    tx.execute(
+        "INSERT INTO ports (id, server_id, subnet_id, ip, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(id) DO UPDATE SET server_id = excluded.server_id, doc = excluded.doc",
+        params![p.id, p.server_id, p.subnet_id, p.ip_address, to_doc(p)?],
+    )?;
+    Ok(())
+}
+
+fn matches(s: &Server, f: &ServerFilter, ports: &[Port]) -> bool {
+    if !f.ids.is_empty() && !f.ids.iter().any(|id| id == &s.id) {
+        return false;
+    }
+    if let Some(n) = &f.name_contains {
+        if !s.name.contains(n.as_str()) {
+            return false;
+        }
+    }
+    if let Some(n) = &f.name_exact {
+        if &s.name != n {
+            return false;
+        }
+    }
+    if !f.statuses.is_empty() && !f.statuses.contains(&s.status()) {
+        return false;
+    }
+    if let Some(fl) = &f.flavor_id {
+        if &s.flavor_id != fl {
+            return false;
+        }
+    }
+    if let Some(im) = &f.image_id {
+        if &s.image_id != im {
+            return false;
+        }
+    }
+    if !f.tags_all.iter().all(|t| s.tags.contains(t)) {
+        return false;
+    }
+    if f.not_tags.iter().any(|t| s.tags.contains(t)) {
+        return false;
+    }
+    if let Some(ip) = &f.ip_contains {
+        if !ports.iter().any(|p| p.ip_address.contains(ip.as_str())) {
+            return false;
+        }
+    }
+    if let Some(since) = f.changes_since {
+        if s.updated < since {
+            return false;
+        }
+    }
+    true
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn get_meta(&self, key: &str) -> ControlResult<Option<String>> {
+        self.with(|c| {
+            Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()?)
+        })
+    }
+
+    async fn set_meta(&self, key: &str, value: &str) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn put_domain(&self, d: &Domain) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO domains (id, name, doc) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
+                params![d.id, d.name, to_doc(d)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn get_domain(&self, id: &str) -> ControlResult<Option<Domain>> {
+        self.get_doc("SELECT doc FROM domains WHERE id = ?1", &[&id])
+    }
+
+    async fn find_domain(&self, name: &str) -> ControlResult<Option<Domain>> {
+        self.get_doc("SELECT doc FROM domains WHERE name = ?1", &[&name])
+    }
+
+    async fn put_project(&self, p: &Project) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO projects (id, domain_id, name, doc) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
+                params![p.id, p.domain_id, p.name, to_doc(p)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn get_project(&self, id: &str) -> ControlResult<Option<Project>> {
+        self.get_doc("SELECT doc FROM projects WHERE id = ?1", &[&id])
+    }
+
+    async fn find_project(&self, domain_id: &str, name: &str) -> ControlResult<Option<Project>> {
+        self.get_doc(
+            "SELECT doc FROM projects WHERE domain_id = ?1 AND name = ?2",
+            &[&domain_id, &name],
+        )
+    }
+
+    async fn list_projects(&self, domain_id: &str) -> ControlResult<Vec<Project>> {
+        self.get_docs(
+            "SELECT doc FROM projects WHERE domain_id = ?1 ORDER BY name",
+            &[&domain_id],
+        )
+    }
+
+    async fn put_user(&self, u: &User) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO users (id, domain_id, name, doc) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
+                params![u.id, u.domain_id, u.name, to_doc(u)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn get_user(&self, id: &str) -> ControlResult<Option<User>> {
+        self.get_doc("SELECT doc FROM users WHERE id = ?1", &[&id])
+    }
+
+    async fn find_user(&self, domain_id: &str, name: &str) -> ControlResult<Option<User>> {
+        self.get_doc(
+            "SELECT doc FROM users WHERE domain_id = ?1 AND name = ?2",
+            &[&domain_id, &name],
+        )
+    }
+
+    async fn put_credential(&self, cr: &Credential) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO credentials (access, user_id, doc) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(access) DO UPDATE SET doc = excluded.doc",
+                params![cr.access, cr.user_id, to_doc(cr)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn get_credential(&self, access: &str) -> ControlResult<Option<Credential>> {
+        self.get_doc("SELECT doc FROM credentials WHERE access = ?1", &[&access])
+    }
+
+    async fn put_token(&self, t: &TokenRecord) -> ControlResult<()> {
+        self.with(|c| {
+            // Expired tokens are pruned as new ones are issued.
+            c.execute("DELETE FROM tokens WHERE expires_at < ?1", [ts(Utc::now())])?;
+            c.execute(
+                "INSERT INTO tokens (hash, user_id, expires_at, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![t.hash, t.user_id, ts(t.expires_at), to_doc(t)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn get_token(&self, hash: &str) -> ControlResult<Option<TokenRecord>> {
+        self.get_doc("SELECT doc FROM tokens WHERE hash = ?1", &[&hash])
+    }
+
+    async fn delete_tokens_of_user(&self, user_id: &str) -> ControlResult<u64> {
+        self.with(|c| Ok(c.execute("DELETE FROM tokens WHERE user_id = ?1", [user_id])? as u64))
+    }
+
+    async fn create_servers(
+        &self,
+        servers: &[Server],
+        volumes: &[Volume],
+        ports: &[Port],
+        jobs: &[Job],
+        actions: &[InstanceAction],
+    ) -> ControlResult<()> {
+        self.tx(|tx| {
+            let base: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM servers", [], |r| r.get(0))?;
+            for (i, s) in servers.iter().enumerate() {
+                let mut s = s.clone();
+                s.seq = base + 1 + i as i64;
+                write_server(tx, &s)?;
+            }
+            for v in volumes {
+                write_volume(tx, v)?;
+            }
+            for p in ports {
+                write_port(tx, p)?;
+            }
+            for j in jobs {
+                write_job(tx, j)?;
+            }
+            for a in actions {
+                write_action(tx, a)?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn get_server(&self, id: &str) -> ControlResult<Option<Server>> {
+        let s: Option<Server> = self.get_doc("SELECT doc FROM servers WHERE id = ?1", &[&id])?;
+        Ok(s.map(|mut s| {
+            self.fix_seq(&mut s);
+            s
+        }))
+    }
+
+    async fn list_servers(
+        &self,
+        project_id: &str,
+        filter: &ServerFilter,
+        page: Page,
+    ) -> ControlResult<(Vec<Server>, usize)> {
+        let rows: Vec<(i64, String)> = self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT seq, doc FROM servers WHERE project_id = ?1 AND (deleted = 0 OR ?2) ORDER BY seq",
+            )?;
+            let rows = stmt
+                .query_map(params![project_id, filter.include_deleted], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        let mut all = Vec::with_capacity(rows.len());
+        for (seq, doc) in rows {
+            let mut s: Server = from_doc(&doc)?;
+            s.seq = seq;
+            let ports = if filter.ip_contains.is_some() {
+                self.ports_of(&s.id).await?
+            } else {
+                Vec::new()
+            };
+            if matches(&s, filter, &ports) {
+                all.push(s);
+            }
+        }
+        let total = all.len();
+        let page_items: Vec<Server> = all
+            .into_iter()
+            .filter(|s| page.after_seq.is_none_or(|after| s.seq > after))
+            .skip(page.offset)
+            .take(if page.limit == 0 { usize::MAX } else { page.limit })
+            .collect();
+        Ok((page_items, total))
+    }
+
+    async fn live_servers(&self) -> ControlResult<Vec<Server>> {
+        self.get_docs("SELECT doc FROM servers WHERE deleted = 0 ORDER BY seq", &[])
+    }
+
+    async fn claim(&self, claim: &Claim) -> ControlResult<bool> {
+        self.tx(|tx| {
+            let n = tx.execute(
+                "UPDATE servers SET generation = ?1, deleted = ?2, doc = ?3 WHERE id = ?4 AND generation = ?5",
+                params![
+                    claim.server.generation,
+                    (claim.server.vm_state == VmState::Deleted) as i64,
+                    to_doc(&claim.server)?,
+                    claim.server.id,
+                    claim.expected_generation
+                ],
+            )?;
+            if n != 1 {
+                return Ok(false);
+            }
+            write_job(tx, &claim.job)?;
+            if let Some(a) = &claim.action {
+                write_action(tx, a)?;
+            }
+            Ok(true)
+        })
+    }
+
+    async fn update_server(&self, server: &Server, expected_generation: i64) -> ControlResult<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "UPDATE servers SET generation = ?1, deleted = ?2, doc = ?3 WHERE id = ?4 AND generation = ?5",
+                params![
+                    server.generation,
+                    (server.vm_state == VmState::Deleted) as i64,
+                    to_doc(server)?,
+                    server.id,
+                    expected_generation
+                ],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    async fn volumes_of(&self, server_id: &str) -> ControlResult<Vec<Volume>> {
+        self.get_docs(
+            "SELECT doc FROM volumes WHERE server_id = ?1 ORDER BY id",
+            &[&server_id],
+        )
+    }
+
+    async fn get_volume(&self, id: &str) -> ControlResult<Option<Volume>> {
+        self.get_doc("SELECT doc FROM volumes WHERE id = ?1", &[&id])
+    }
+
+    async fn put_volume(&self, v: &Volume) -> ControlResult<()> {
+        self.with(|c| write_volume(c, v))
+    }
+
+    async fn delete_volume(&self, id: &str) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM volumes WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>> {
+        self.get_docs(
+            "SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id",
+            &[&server_id],
+        )
+    }
+
+    async fn put_port(&self, p: &Port) -> ControlResult<()> {
+        self.with(|c| write_port(c, p))
+    }
+
+    async fn delete_port(&self, id: &str) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM ports WHERE id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached("SELECT ip FROM ports WHERE subnet_id = ?1")?;
+            let rows = stmt
+                .query_map([subnet_id], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn insert_jobs(&self, jobs: &[Job]) -> ControlResult<()> {
+        self.tx(|tx| {
+            for j in jobs {
+                write_job(tx, j)?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn get_job(&self, id: &str) -> ControlResult<Option<Job>> {
+        self.get_doc("SELECT doc FROM jobs WHERE id = ?1", &[&id])
+    }
+
+    async fn sub_jobs(&self, parent_id: &str) -> ControlResult<Vec<Job>> {
+        self.get_docs(
+            "SELECT doc FROM jobs WHERE parent_id = ?1 ORDER BY seq",
+            &[&parent_id],
+        )
+    }
+
+    async fn runnable_jobs(&self, node: &str, now: DateTime<Utc>) -> ControlResult<Vec<Job>> {
+        self.get_docs(
+            "SELECT doc FROM jobs WHERE runnable = 1
+               AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?2) ORDER BY seq",
+            &[&node, &ts(now)],
+        )
+    }
+
+    async fn lease_job(&self, job_id: &str, node: &str, until: DateTime<Utc>) -> ControlResult<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "UPDATE jobs SET lease_owner = ?1, lease_until = ?2
+                 WHERE id = ?3 AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?4)",
+                params![node, ts(until), job_id, ts(Utc::now())],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    async fn put_job(&self, job: &Job) -> ControlResult<()> {
+        self.tx(|tx| write_job(tx, job))
+    }
+
+    async fn begin_step(&self, job_id: &str, index: i64, name: &str) -> ControlResult<i64> {
+        self.tx(|tx| {
+            tx.execute(
+                "INSERT INTO job_steps (job_id, idx, name, started_at, attempts) VALUES (?1, ?2, ?3, ?4, 1)
+                 ON CONFLICT(job_id, idx) DO UPDATE SET attempts = attempts + 1, started_at = excluded.started_at",
+                params![job_id, index, name, ts(Utc::now())],
+            )?;
+            let attempts: i64 = tx.query_row(
+                "SELECT attempts FROM job_steps WHERE job_id = ?1 AND idx = ?2",
+                params![job_id, index],
+                |r| r.get(0),
+            )?;
+            Ok(attempts)
+        })
+    }
+
+    async fn complete_step(
+        &self,
+        job: &Job,
+        index: i64,
+        result: &str,
+        server: Option<(&Server, i64)>,
+    ) -> ControlResult<bool> {
+        self.tx(|tx| {
+            if let Some((s, expected)) = server {
+                let n = tx.execute(
+                    "UPDATE servers SET generation = ?1, deleted = ?2, doc = ?3 WHERE id = ?4 AND generation = ?5",
+                    params![
+                        s.generation,
+                        (s.vm_state == VmState::Deleted) as i64,
+                        to_doc(s)?,
+                        s.id,
+                        expected
+                    ],
+                )?;
+                if n != 1 {
+                    return Ok(false);
+                }
+            }
+            tx.execute(
+                "UPDATE job_steps SET finished_at = ?1, result = ?2 WHERE job_id = ?3 AND idx = ?4",
+                params![ts(Utc::now()), result, job.id, index],
+            )?;
+            write_job(tx, job)?;
+            Ok(true)
+        })
+    }
+
+    async fn job_steps(&self, job_id: &str) -> ControlResult<Vec<JobStepRecord>> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT idx, name, started_at, finished_at, result, attempts FROM job_steps WHERE job_id = ?1 ORDER BY idx",
+            )?;
+            let rows = stmt
+                .query_map([job_id], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let parse = |s: &str| {
+                DateTime::parse_from_rfc3339(s)
+                    .map(|d| d.with_timezone(&Utc))
+                    .map_err(ControlError::internal)
+            };
+            rows.into_iter()
+                .map(|(index, name, started, finished, result, attempts)| {
+                    Ok(JobStepRecord {
+                        job_id: job_id.to_string(),
+                        index,
+                        name,
+                        started_at: parse(&started)?,
+                        finished_at: finished.as_deref().map(parse).transpose()?,
+                        result,
+                        attempts,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    async fn put_action(&self, a: &InstanceAction) -> ControlResult<()> {
+        self.tx(|tx| write_action(tx, a))
+    }
+
+    async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>> {
+        self.get_doc(
+            "SELECT doc FROM instance_actions WHERE server_id = ?1 AND request_id = ?2",
+            &[&server_id, &request_id],
+        )
+    }
+
+    async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>> {
+        self.get_docs(
+            "SELECT doc FROM instance_actions WHERE server_id = ?1 ORDER BY start_time DESC, rowid DESC",
+            &[&server_id],
+        )
+    }
+
+    async fn record_event(
+        &self,
+        server_id: &str,
+        request_id: &str,
+        event: &InstanceActionEvent,
+    ) -> ControlResult<()> {
+        self.tx(|tx| {
+            let doc: Option<String> = tx
+                .query_row(
+                    "SELECT doc FROM instance_actions WHERE server_id = ?1 AND request_id = ?2",
+                    [server_id, request_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(doc) = doc else { return Ok(()) };
+            let mut action: InstanceAction = from_doc(&doc)?;
+            match action.events.iter_mut().find(|e| e.event == event.event) {
+                Some(e) => *e = event.clone(),
+                None => action.events.push(event.clone()),
+            }
+            if event.result.as_deref() == Some("Error") {
+                action.message = Some("Error".into());
+            }
+            action.updated_at = Utc::now();
+            write_action(tx, &action)
+        })
+    }
+}
+
+impl SqliteStore {
+    fn fix_seq(&self, _s: &mut Server) {}
+}
