@@ -10,7 +10,7 @@ use crate::config::{FileConfig, Inventory};
 use crate::control::authz::AccountAdminAuthorizer;
 use crate::control::engine::Engine;
 use crate::control::service::Service;
-use crate::domain::{VmState, PowerState};
+use crate::domain::{PowerState, VmState};
 use crate::driver::sim::SimDriver;
 use crate::driver::VmSpec;
 use crate::identity::bootstrap::{bootstrap, BootstrapInfo};
@@ -38,7 +38,11 @@ pub struct App {
 
 /// The URL clients use: the listen address, with a wildcard host made local.
 pub fn public_url_for(listen: &SocketAddr) -> String {
-    let host = if listen.ip().is_unspecified() { "127.0.0.1".to_string() } else { listen.ip().to_string() };
+    let host = if listen.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else {
+        listen.ip().to_string()
+    };
     let host = if host.contains(':') { format!("[{host}]") } else { host };
     format!("http://{host}:{}", listen.port())
 }
@@ -73,7 +77,11 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
                 image_id: s.image_id.clone(),
                 system_volume_id: String::new(),
             };
-            let power = if s.vm_state == VmState::Deleted { PowerState::NoState } else { s.power_state };
+            let power = if s.vm_state == VmState::Deleted {
+                PowerState::NoState
+            } else {
+                s.power_state
+            };
             sim.adopt(spec, power);
         }
     }
@@ -92,7 +100,11 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         max_body: opts.file.max_body_bytes.unwrap_or(api::DEFAULT_MAX_BODY),
         sim: Some(sim),
     });
-    Ok(App { state, engine, bootstrap })
+    Ok(App {
+        state,
+        engine,
+        bootstrap,
+    })
 }
 
 /// Serves until SIGINT/SIGTERM, then stops accepting, lets running job

@@ -816,12 +816,36 @@ pub static CATALOG: &[Operation] = &[
         "nova.list",
         "List servers (native), brief or detailed",
         &[
-            Route { method: "GET", path: "/v2/{project_id}/servers", endpoint: Endpoint::NovaServers },
-            Route { method: "GET", path: "/v2.1/{project_id}/servers", endpoint: Endpoint::NovaServers },
-            Route { method: "GET", path: "/v2.1/servers", endpoint: Endpoint::NovaServers },
-            Route { method: "GET", path: "/v2/{project_id}/servers/detail", endpoint: Endpoint::NovaServersDetail },
-            Route { method: "GET", path: "/v2.1/{project_id}/servers/detail", endpoint: Endpoint::NovaServersDetail },
-            Route { method: "GET", path: "/v2.1/servers/detail", endpoint: Endpoint::NovaServersDetail },
+            Route {
+                method: "GET",
+                path: "/v2/{project_id}/servers",
+                endpoint: Endpoint::NovaServers,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/{project_id}/servers",
+                endpoint: Endpoint::NovaServers,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/servers",
+                endpoint: Endpoint::NovaServers,
+            },
+            Route {
+                method: "GET",
+                path: "/v2/{project_id}/servers/detail",
+                endpoint: Endpoint::NovaServersDetail,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/{project_id}/servers/detail",
+                endpoint: Endpoint::NovaServersDetail,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/servers/detail",
+                endpoint: Endpoint::NovaServersDetail,
+            },
         ],
         &["ecs:servers:list"],
     ),
@@ -852,12 +876,36 @@ pub static CATALOG: &[Operation] = &[
         "nova.flavors.list",
         "List flavors (native)",
         &[
-            Route { method: "GET", path: "/v2/{project_id}/flavors", endpoint: Endpoint::NovaFlavors },
-            Route { method: "GET", path: "/v2.1/{project_id}/flavors", endpoint: Endpoint::NovaFlavors },
-            Route { method: "GET", path: "/v2.1/flavors", endpoint: Endpoint::NovaFlavors },
-            Route { method: "GET", path: "/v2/{project_id}/flavors/detail", endpoint: Endpoint::NovaFlavorsDetail },
-            Route { method: "GET", path: "/v2.1/{project_id}/flavors/detail", endpoint: Endpoint::NovaFlavorsDetail },
-            Route { method: "GET", path: "/v2.1/flavors/detail", endpoint: Endpoint::NovaFlavorsDetail },
+            Route {
+                method: "GET",
+                path: "/v2/{project_id}/flavors",
+                endpoint: Endpoint::NovaFlavors,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/{project_id}/flavors",
+                endpoint: Endpoint::NovaFlavors,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/flavors",
+                endpoint: Endpoint::NovaFlavors,
+            },
+            Route {
+                method: "GET",
+                path: "/v2/{project_id}/flavors/detail",
+                endpoint: Endpoint::NovaFlavorsDetail,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/{project_id}/flavors/detail",
+                endpoint: Endpoint::NovaFlavorsDetail,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/flavors/detail",
+                endpoint: Endpoint::NovaFlavorsDetail,
+            },
         ],
         &["ecs:flavors:get"],
     ),
@@ -877,12 +925,36 @@ pub static CATALOG: &[Operation] = &[
         "ims.images.list",
         "List images (Glance v2 and the compute proxy)",
         &[
-            Route { method: "GET", path: "/image/v2/images", endpoint: Endpoint::GlanceImages },
-            Route { method: "GET", path: "/v2/images", endpoint: Endpoint::GlanceImages },
-            Route { method: "GET", path: "/v2.1/{project_id}/images", endpoint: Endpoint::NovaImages },
-            Route { method: "GET", path: "/v2.1/{project_id}/images/detail", endpoint: Endpoint::NovaImages },
-            Route { method: "GET", path: "/v2/{project_id}/images", endpoint: Endpoint::NovaImages },
-            Route { method: "GET", path: "/v2/{project_id}/images/detail", endpoint: Endpoint::NovaImages },
+            Route {
+                method: "GET",
+                path: "/image/v2/images",
+                endpoint: Endpoint::GlanceImages,
+            },
+            Route {
+                method: "GET",
+                path: "/v2/images",
+                endpoint: Endpoint::GlanceImages,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/{project_id}/images",
+                endpoint: Endpoint::NovaImages,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/{project_id}/images/detail",
+                endpoint: Endpoint::NovaImages,
+            },
+            Route {
+                method: "GET",
+                path: "/v2/{project_id}/images",
+                endpoint: Endpoint::NovaImages,
+            },
+            Route {
+                method: "GET",
+                path: "/v2/{project_id}/images/detail",
+                endpoint: Endpoint::NovaImages,
+            },
         ],
         &["ims:images:list"],
     ),
@@ -891,10 +963,26 @@ pub static CATALOG: &[Operation] = &[
         "ims.images.get",
         "Show an image (Glance v2 and the compute proxy)",
         &[
-            Route { method: "GET", path: "/image/v2/images/{image_id}", endpoint: Endpoint::GlanceImage },
-            Route { method: "GET", path: "/v2/images/{image_id}", endpoint: Endpoint::GlanceImage },
-            Route { method: "GET", path: "/v2.1/{project_id}/images/{image_id}", endpoint: Endpoint::NovaImage },
-            Route { method: "GET", path: "/v2/{project_id}/images/{image_id}", endpoint: Endpoint::NovaImage },
+            Route {
+                method: "GET",
+                path: "/image/v2/images/{image_id}",
+                endpoint: Endpoint::GlanceImage,
+            },
+            Route {
+                method: "GET",
+                path: "/v2/images/{image_id}",
+                endpoint: Endpoint::GlanceImage,
+            },
+            Route {
+                method: "GET",
+                path: "/v2.1/{project_id}/images/{image_id}",
+                endpoint: Endpoint::NovaImage,
+            },
+            Route {
+                method: "GET",
+                path: "/v2/{project_id}/images/{image_id}",
+                endpoint: Endpoint::NovaImage,
+            },
         ],
         &["ims:images:get"],
     ),
@@ -903,19 +991,14 @@ pub static CATALOG: &[Operation] = &[
 /// The catalog row of an operation. Every `OpId` has exactly one row
 /// (checked by a test), so the fallback is never reached in practice.
 pub fn op(id: OpId) -> &'static Operation {
-    CATALOG
-        .iter()
-        .find(|o| o.id == id)
-        .unwrap_or(&CATALOG[0])
+    CATALOG.iter().find(|o| o.id == id).unwrap_or(&CATALOG[0])
 }
 
 /// Admission: a pure function of the row, the server and whether the caller
 /// may bypass locks. Order as in Nova: lock, vm_state, task_state, launched.
 pub fn admit(operation: &Operation, server: &Server, bypass_lock: bool) -> Result<(), ControlError> {
     if operation.lock == LockRule::Checked && server.locked && !bypass_lock {
-        return Err(ControlError::Locked {
-            id: server.id.clone(),
-        });
+        return Err(ControlError::Locked { id: server.id.clone() });
     }
     let Some(rule) = operation.states else {
         return Ok(());

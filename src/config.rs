@@ -36,8 +36,8 @@ pub struct FileConfig {
 
 impl FileConfig {
     pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("reading config {}: {e}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading config {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("parsing config {}: {e}", path.display()))
     }
 }
@@ -68,15 +68,11 @@ impl Inventory {
     }
 
     pub fn host(&self, id_or_name: &str) -> Option<&Host> {
-        self.hosts
-            .iter()
-            .find(|h| h.id == id_or_name || h.name == id_or_name)
+        self.hosts.iter().find(|h| h.id == id_or_name || h.name == id_or_name)
     }
 
     pub fn dedicated_host(&self, id: &str) -> Option<&Host> {
-        self.hosts
-            .iter()
-            .find(|h| h.kind == HostKind::Dedicated && h.id == id)
+        self.hosts.iter().find(|h| h.kind == HostKind::Dedicated && h.id == id)
     }
 }
 
@@ -137,10 +133,38 @@ fn image(id: &str, name: &str, os_type: &str, os_version: &str, min_disk: i64, m
 /// Public images with ids fixed so scripts can name them.
 pub fn default_images() -> Vec<Image> {
     vec![
-        image("e215580f-73ad-429d-b6f2-5433947433b0", "EulerOS 2.5 64bit", "Linux", "EulerOS 2.5 64bit", 10, 0),
-        image("6c3e5a0b-1f4d-4c6e-9a51-2f0d3b7c9e01", "Ubuntu 22.04 server 64bit", "Linux", "Ubuntu 22.04 server 64bit", 10, 0),
-        image("9b2f5d4e-7c1a-4e8b-b3f6-0a1c2d3e4f02", "CentOS 7.9 64bit", "Linux", "CentOS 7.9 64bit", 10, 0),
-        image("3a7d9c1e-5b2f-4d6a-8e0c-1f2a3b4c5d03", "Windows Server 2019 Datacenter 64bit", "Windows", "Windows Server 2019 Datacenter 64bit", 40, 2048),
+        image(
+            "e215580f-73ad-429d-b6f2-5433947433b0",
+            "EulerOS 2.5 64bit",
+            "Linux",
+            "EulerOS 2.5 64bit",
+            10,
+            0,
+        ),
+        image(
+            "6c3e5a0b-1f4d-4c6e-9a51-2f0d3b7c9e01",
+            "Ubuntu 22.04 server 64bit",
+            "Linux",
+            "Ubuntu 22.04 server 64bit",
+            10,
+            0,
+        ),
+        image(
+            "9b2f5d4e-7c1a-4e8b-b3f6-0a1c2d3e4f02",
+            "CentOS 7.9 64bit",
+            "Linux",
+            "CentOS 7.9 64bit",
+            10,
+            0,
+        ),
+        image(
+            "3a7d9c1e-5b2f-4d6a-8e0c-1f2a3b4c5d03",
+            "Windows Server 2019 Datacenter 64bit",
+            "Windows",
+            "Windows Server 2019 Datacenter 64bit",
+            40,
+            2048,
+        ),
     ]
 }
 

@@ -8,7 +8,11 @@ use ecsd::app::{serve, ServeOptions};
 use ecsd::config::FileConfig;
 
 #[derive(Parser)]
-#[command(name = "ecsd", version, about = "Elastic cloud server control plane: Huawei ECS, Nova and Keystone APIs")]
+#[command(
+    name = "ecsd",
+    version,
+    about = "Elastic cloud server control plane: Huawei ECS, Nova and Keystone APIs"
+)]
 struct Cli {
     /// Log filter (e.g. info, debug, ecsd=debug).
     #[arg(long, env = "ECSD_LOG", default_value = "info", global = true)]
@@ -43,8 +47,11 @@ enum Command {
 }
 
 fn init_logging(filter: &str, format: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if format == "json" {
         builder.json().init();
     } else {
@@ -57,7 +64,13 @@ fn main() -> anyhow::Result<()> {
     init_logging(&cli.log, &cli.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
-        Command::Serve { listen, data, config, sim_step_ms, public_url } => {
+        Command::Serve {
+            listen,
+            data,
+            config,
+            sim_step_ms,
+            public_url,
+        } => {
             let file = match &config {
                 Some(p) => FileConfig::load(p)?,
                 None => FileConfig::default(),
@@ -66,7 +79,9 @@ fn main() -> anyhow::Result<()> {
                 listen: listen
                     .or_else(|| file.listen.as_deref().and_then(|l| l.parse().ok()))
                     .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8774))),
-                data: data.or_else(|| file.data.clone()).unwrap_or_else(|| PathBuf::from("ecsd-data")),
+                data: data
+                    .or_else(|| file.data.clone())
+                    .unwrap_or_else(|| PathBuf::from("ecsd-data")),
                 sim_step_ms: sim_step_ms.or(file.sim_step_ms).unwrap_or(300),
                 admin_password: std::env::var("ECSD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
                 public_url,

@@ -22,7 +22,9 @@ async fn admin_only(st: &AppState, headers: &HeaderMap) -> Result<(), Response> 
     };
     match st.identity.validate(token).await {
         Ok(info) if info.user.account_admin => Ok(()),
-        Ok(_) => Err(errors::keystone(&ControlError::Forbidden { missing: vec!["ecsd:faults:manage".into()] })),
+        Ok(_) => Err(errors::keystone(&ControlError::Forbidden {
+            missing: vec!["ecsd:faults:manage".into()],
+        })),
         Err(_) => Err(super::auth::keystone_unauthorized(st)),
     }
 }

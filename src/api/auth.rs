@@ -22,9 +22,16 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// 401 for a missing or bad token, in the path's format.
 fn token_failure(st: &AppState, dialect: Dialect, request_id: &str, message: &str) -> Response {
     match dialect {
-        Dialect::Huawei => errors::gateway("APIGW.0301", &format!("Incorrect IAM authentication information: {message}"), request_id),
+        Dialect::Huawei => errors::gateway(
+            "APIGW.0301",
+            &format!("Incorrect IAM authentication information: {message}"),
+            request_id,
+        ),
         _ => {
-            let mut resp = errors::keystone_status(StatusCode::UNAUTHORIZED, "The request you have made requires authentication.");
+            let mut resp = errors::keystone_status(
+                StatusCode::UNAUTHORIZED,
+                "The request you have made requires authentication.",
+            );
             if let Ok(v) = format!("Keystone uri=\"{}/v3\"", st.public_url).parse() {
                 resp.headers_mut().insert("www-authenticate", v);
             }
@@ -66,7 +73,12 @@ pub async fn authenticate(
             Err(e) => return Err(token_failure(st, dialect, request_id, &e.to_string())),
         };
         let Some(caller) = info.caller() else {
-            return Err(token_failure(st, dialect, request_id, "the token is not scoped to a project"));
+            return Err(token_failure(
+                st,
+                dialect,
+                request_id,
+                "the token is not scoped to a project",
+            ));
         };
         if let Some(p) = url_project {
             if p != caller.project_id {
@@ -76,7 +88,19 @@ pub async fn authenticate(
         return Ok(caller);
     }
     if let Some(authz) = header(headers, "authorization") {
-        return authenticate_aksk(st, authz, method, path, query, headers, body, url_project, dialect, request_id).await;
+        return authenticate_aksk(
+            st,
+            authz,
+            method,
+            path,
+            query,
+            headers,
+            body,
+            url_project,
+            dialect,
+            request_id,
+        )
+        .await;
     }
     Err(match dialect {
         Dialect::Huawei => errors::gateway("APIGW.0305", "Incorrect authentication information.", request_id),
@@ -97,7 +121,13 @@ async fn authenticate_aksk(
     dialect: Dialect,
     request_id: &str,
 ) -> Result<Caller, Response> {
-    let fail = |msg: String| errors::gateway("APIGW.0301", &format!("Incorrect IAM authentication information: {msg}"), request_id);
+    let fail = |msg: String| {
+        errors::gateway(
+            "APIGW.0301",
+            &format!("Incorrect IAM authentication information: {msg}"),
+            request_id,
+        )
+    };
     let sig = aksk::parse_authorization(authz).map_err(|_| fail("unsupported authorization header".into()))?;
     let found = st
         .identity
@@ -106,9 +136,21 @@ async fn authenticate_aksk(
         .map_err(|e| errors::for_dialect(dialect, &e))?;
     let Some((secret, user, domain)) = found else {
         // Never echo more of the key than the client sent.
-        return Err(fail(format!("Get secretKey failed,ak:{},err:ak not exist", sig.access_key)));
+        return Err(fail(format!(
+            "Get secretKey failed,ak:{},err:ak not exist",
+            sig.access_key
+        )));
     };
-    if let Err(e) = aksk::verify(&sig, secret.as_bytes(), method.as_str(), path, query, headers, body, Utc::now()) {
+    if let Err(e) = aksk::verify(
+        &sig,
+        secret.as_bytes(),
+        method.as_str(),
+        path,
+        query,
+        headers,
+        body,
+        Utc::now(),
+    ) {
         tracing::info!(access_key = %sig.access_key, error = ?e, "AK/SK signature refused");
         return Err(fail(match e {
             AkSkError::Expired { signed_at, server_time } => {
@@ -138,7 +180,10 @@ async fn authenticate_aksk(
 
 /// A response for a request without a valid token on identity routes.
 pub fn keystone_unauthorized(st: &AppState) -> Response {
-    let mut resp = errors::keystone_status(StatusCode::UNAUTHORIZED, "The request you have made requires authentication.");
+    let mut resp = errors::keystone_status(
+        StatusCode::UNAUTHORIZED,
+        "The request you have made requires authentication.",
+    );
     if let Ok(v) = format!("Keystone uri=\"{}/v3\"", st.public_url).parse() {
         resp.headers_mut().insert("www-authenticate", v);
     }

@@ -27,11 +27,16 @@ pub fn check_content_type(req: &Req) -> ControlResult<()> {
 pub fn json_object(req: &Req) -> ControlResult<Map<String, Value>> {
     check_content_type(req)?;
     if req.body.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(ControlError::bad_request_code("Common.0002", "The request body cannot be left blank."));
+        return Err(ControlError::bad_request_code(
+            "Common.0002",
+            "The request body cannot be left blank.",
+        ));
     }
     match serde_json::from_slice::<Value>(&req.body) {
         Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(ControlError::bad_request("Malformed request body: the body must be a JSON object.")),
+        Ok(_) => Err(ControlError::bad_request(
+            "Malformed request body: the body must be a JSON object.",
+        )),
         Err(e) => Err(ControlError::bad_request(format!("Malformed request body: {e}"))),
     }
 }
@@ -49,7 +54,10 @@ pub fn py(v: &Value) -> String {
 }
 
 pub fn invalid(field: &str, v: &Value, why: &str) -> ControlError {
-    ControlError::bad_request(format!("Invalid input for field/attribute {field}. Value: {}. {why}", py(v)))
+    ControlError::bad_request(format!(
+        "Invalid input for field/attribute {field}. Value: {}. {why}",
+        py(v)
+    ))
 }
 
 /// A required string field.
@@ -58,7 +66,11 @@ pub fn req_str(obj: &Map<String, Value>, parent: &str, key: &str) -> ControlResu
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         Some(v @ Value::String(_)) => Err(invalid(key, v, &format!("'{}' should be non-empty", py(v)))),
         Some(v) => Err(invalid(key, v, &format!("{} is not of type 'string'", py(v)))),
-        None => Err(invalid(parent, &Value::Object(obj.clone()), &format!("'{key}' is a required property"))),
+        None => Err(invalid(
+            parent,
+            &Value::Object(obj.clone()),
+            &format!("'{key}' is a required property"),
+        )),
     }
 }
 
@@ -110,7 +122,9 @@ pub fn only_keys(obj: &Map<String, Value>, allowed: &[&str]) -> ControlResult<()
     }
     let list = extra.iter().map(|k| format!("'{k}'")).collect::<Vec<_>>().join(", ");
     let verb = if extra.len() == 1 { "was" } else { "were" };
-    Err(ControlError::bad_request(format!("Additional properties are not allowed ({list} {verb} unexpected)")))
+    Err(ControlError::bad_request(format!(
+        "Additional properties are not allowed ({list} {verb} unexpected)"
+    )))
 }
 
 /// A map of string to string (metadata).
@@ -127,7 +141,13 @@ pub fn string_map(v: &Value, key: &str) -> ControlResult<std::collections::BTree
             Value::String(s) if s.len() <= 255 => {
                 out.insert(k.clone(), s.clone());
             }
-            other => return Err(invalid(k, other, "metadata values must be strings of at most 255 characters")),
+            other => {
+                return Err(invalid(
+                    k,
+                    other,
+                    "metadata values must be strings of at most 255 characters",
+                ))
+            }
         }
     }
     Ok(out)
@@ -139,7 +159,11 @@ pub fn parse_query(q: &str) -> Vec<(String, String)> {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |s: &str| percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+            let dec = |s: &str| {
+                percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
             (dec(k), dec(v))
         })
         .collect()

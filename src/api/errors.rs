@@ -26,7 +26,9 @@ pub fn status_of(e: &ControlError, dialect: Dialect) -> StatusCode {
         ControlError::ServerNotFound { .. } | ControlError::NotFound { .. } => {
             // Huawei answers an unknown job with 400 Common.0011.
             match e {
-                ControlError::NotFound { code: "Common.0011", .. } => StatusCode::BAD_REQUEST,
+                ControlError::NotFound {
+                    code: "Common.0011", ..
+                } => StatusCode::BAD_REQUEST,
                 _ => StatusCode::NOT_FOUND,
             }
         }

@@ -55,7 +55,8 @@ fn iso_seconds(t: DateTime<Utc>) -> String {
 }
 
 fn usage_time(t: Option<DateTime<Utc>>) -> Value {
-    t.map(|t| Value::String(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string())).unwrap_or(Value::Null)
+    t.map(|t| Value::String(t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()))
+        .unwrap_or(Value::Null)
 }
 
 /// Password complexity: 8-26 characters with three of four classes.
@@ -77,16 +78,23 @@ fn check_password(p: &str) -> ControlResult<()> {
 
 fn server_ids(list: &Value, key: &str) -> ControlResult<Vec<String>> {
     let Value::Array(items) = list else {
-        return Err(ControlError::bad_request(format!("{key} must be a list of {{\"id\": ...}} objects.")));
+        return Err(ControlError::bad_request(format!(
+            "{key} must be a list of {{\"id\": ...}} objects."
+        )));
     };
     if items.len() > MAX_BATCH {
-        return Err(ControlError::bad_request_code("Ecs.0118", "The number of ECSs exceeds the maximum allowed limit."));
+        return Err(ControlError::bad_request_code(
+            "Ecs.0118",
+            "The number of ECSs exceeds the maximum allowed limit.",
+        ));
     }
     items
         .iter()
         .map(|i| match i.get("id") {
             Some(Value::String(s)) => Ok(s.clone()),
-            _ => Err(ControlError::bad_request(format!("Each item of {key} needs a string id."))),
+            _ => Err(ControlError::bad_request(format!(
+                "Each item of {key} needs a string id."
+            ))),
         })
         .collect()
 }
@@ -98,7 +106,11 @@ async fn change_os(st: &Arc<AppState>, req: &Req, change: bool) -> ApiResult {
     let key = if change { "os-change" } else { "os-reinstall" };
     let opts = opt_obj(&body, key)?
         .ok_or_else(|| ControlError::bad_request(format!("The request body must contain \"{key}\".")))?;
-    let image_id = if change { Some(req_str(opts, key, "imageid")?) } else { None };
+    let image_id = if change {
+        Some(req_str(opts, key, "imageid")?)
+    } else {
+        None
+    };
     let adminpass = opt_str(opts, "adminpass")?;
     let keyname = opt_str(opts, "keyname")?;
     let mode = opt_str(opts, "mode")?;
@@ -108,7 +120,9 @@ async fn change_os(st: &Arc<AppState>, req: &Req, change: bool) -> ApiResult {
         None => None,
     };
     if adminpass.is_some() && keyname.is_some() {
-        return Err(ControlError::bad_request("adminpass and keyname cannot be set together."));
+        return Err(ControlError::bad_request(
+            "adminpass and keyname cannot be set together.",
+        ));
     }
     let cloud_init = req.path.starts_with("/v2/");
     if adminpass.is_none() && keyname.is_none() && (!cloud_init || user_data.is_none()) {
@@ -131,7 +145,11 @@ async fn change_os(st: &Arc<AppState>, req: &Req, change: bool) -> ApiResult {
     let with_stop = match mode.as_deref() {
         None => false,
         Some("withStopServer") => true,
-        Some(other) => return Err(ControlError::bad_request(format!("Unknown mode {other}; only withStopServer is allowed."))),
+        Some(other) => {
+            return Err(ControlError::bad_request(format!(
+                "Unknown mode {other}; only withStopServer is allowed."
+            )))
+        }
     };
     let op = match (change, with_stop) {
         (true, false) => OpId::HwChangeOs,
@@ -146,13 +164,17 @@ async fn change_os(st: &Arc<AppState>, req: &Req, change: bool) -> ApiResult {
         user_data: user_data.map(Some),
         ..WorkParams::default()
     };
-    let accepted = st.service.act(&req.caller, op, req.param("server_id"), params, &req.request_id).await?;
+    let accepted = st
+        .service
+        .act(&req.caller, op, req.param("server_id"), params, &req.request_id)
+        .await?;
     Ok(job_accepted(&accepted.job_id))
 }
 
 async fn resize(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let body = body::json_object(req)?;
-    let opts = opt_obj(&body, "resize")?.ok_or_else(|| ControlError::bad_request("The request body must contain \"resize\"."))?;
+    let opts = opt_obj(&body, "resize")?
+        .ok_or_else(|| ControlError::bad_request("The request body must contain \"resize\"."))?;
     let flavor = req_str(opts, "resize", "flavorRef")?;
     let mode = opt_str(opts, "mode")?;
     let dry_run = opt_bool(&body, "dry_run")?.unwrap_or(false);
@@ -166,19 +188,32 @@ async fn resize(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let with_stop = match mode.as_deref() {
         None => false,
         Some("withStopServer") => true,
-        Some(other) => return Err(ControlError::bad_request(format!("Unknown mode {other}; only withStopServer is allowed."))),
+        Some(other) => {
+            return Err(ControlError::bad_request(format!(
+                "Unknown mode {other}; only withStopServer is allowed."
+            )))
+        }
     };
-    let op = if with_stop { OpId::HwResizeWithStop } else { OpId::HwResize };
+    let op = if with_stop {
+        OpId::HwResizeWithStop
+    } else {
+        OpId::HwResize
+    };
     let params = WorkParams {
         flavor_id: Some(flavor),
         restart_after: with_stop,
         ..WorkParams::default()
     };
     if dry_run {
-        st.service.check(&req.caller, op, req.param("server_id"), params).await?;
+        st.service
+            .check(&req.caller, op, req.param("server_id"), params)
+            .await?;
         return Ok(dry_run_ok());
     }
-    let accepted = st.service.act(&req.caller, op, req.param("server_id"), params, &req.request_id).await?;
+    let accepted = st
+        .service
+        .act(&req.caller, op, req.param("server_id"), params, &req.request_id)
+        .await?;
     Ok(job_accepted(&accepted.job_id))
 }
 
@@ -194,14 +229,25 @@ async fn migrate(st: &Arc<AppState>, req: &Req) -> ApiResult {
         dedicated_host_id: target,
         ..WorkParams::default()
     };
-    let accepted = st.service.act(&req.caller, OpId::HwMigrate, req.param("server_id"), params, &req.request_id).await?;
+    let accepted = st
+        .service
+        .act(
+            &req.caller,
+            OpId::HwMigrate,
+            req.param("server_id"),
+            params,
+            &req.request_id,
+        )
+        .await?;
     Ok(job_accepted(&accepted.job_id))
 }
 
 async fn batch(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let body = body::json_object(req)?;
     if body.len() != 1 {
-        return Err(ControlError::bad_request("The body must have exactly one of os-start, os-stop, reboot."));
+        return Err(ControlError::bad_request(
+            "The body must have exactly one of os-start, os-stop, reboot.",
+        ));
     }
     let Some((key, value)) = body.iter().next() else {
         return Err(ControlError::bad_request("Empty action."));
@@ -215,7 +261,9 @@ async fn batch(st: &Arc<AppState>, req: &Req) -> ApiResult {
         match opt_str(opts, "type")?.as_deref().or(default) {
             Some("SOFT") => Ok(false),
             Some("HARD") => Ok(true),
-            Some(other) => Err(ControlError::bad_request(format!("type must be SOFT or HARD, not {other}."))),
+            Some(other) => Err(ControlError::bad_request(format!(
+                "type must be SOFT or HARD, not {other}."
+            ))),
             None => Err(ControlError::bad_request("reboot needs type SOFT or HARD.")),
         }
     };
@@ -224,11 +272,21 @@ async fn batch(st: &Arc<AppState>, req: &Req) -> ApiResult {
         "os-stop" => (OpId::HwBatchStop, kind(Some("SOFT"))?),
         "reboot" => {
             let hard = kind(None)?;
-            (if hard { OpId::HwBatchRebootHard } else { OpId::HwBatchRebootSoft }, hard)
+            (
+                if hard {
+                    OpId::HwBatchRebootHard
+                } else {
+                    OpId::HwBatchRebootSoft
+                },
+                hard,
+            )
         }
         other => return Err(ControlError::bad_request(format!("There is no such action: {other}"))),
     };
-    let params = WorkParams { hard, ..WorkParams::default() };
+    let params = WorkParams {
+        hard,
+        ..WorkParams::default()
+    };
     let job_id = st.service.batch(&req.caller, op, &ids, params, &req.request_id).await?;
     Ok(job_accepted(&job_id))
 }
@@ -238,20 +296,31 @@ async fn delete(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let ids = server_ids(body.get("servers").unwrap_or(&Value::Null), "servers")?;
     let _ = opt_bool(&body, "delete_publicip")?;
     let delete_volume = opt_bool(&body, "delete_volume")?.unwrap_or(false);
-    let params = WorkParams { hard: delete_volume, ..WorkParams::default() };
-    let job_id = st.service.batch(&req.caller, OpId::HwDelete, &ids, params, &req.request_id).await?;
+    let params = WorkParams {
+        hard: delete_volume,
+        ..WorkParams::default()
+    };
+    let job_id = st
+        .service
+        .batch(&req.caller, OpId::HwDelete, &ids, params, &req.request_id)
+        .await?;
     Ok(job_accepted(&job_id))
 }
 
 async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let body = body::json_object(req)?;
-    let s = opt_obj(&body, "server")?.ok_or_else(|| ControlError::bad_request("The request body must contain \"server\"."))?;
+    let s = opt_obj(&body, "server")?
+        .ok_or_else(|| ControlError::bad_request("The request body must contain \"server\"."))?;
     let dry_run = opt_bool(&body, "dry_run")?.unwrap_or(false);
     let name = req_str(s, "server", "name")?;
     if name.chars().count() > 64
-        || !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
     {
-        return Err(ControlError::bad_request("name must be 1-64 letters, digits, '_', '-' or '.'."));
+        return Err(ControlError::bad_request(
+            "name must be 1-64 letters, digits, '_', '-' or '.'.",
+        ));
     }
     let image_id = req_str(s, "server", "imageRef")?;
     let flavor_id = req_str(s, "server", "flavorRef")?;
@@ -283,7 +352,9 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
         let size = opt_int(v, "size")?.unwrap_or(40);
         let range = if root { 1..=1024 } else { 10..=32768 };
         if !range.contains(&size) {
-            return Err(ControlError::bad_request(format!("Volume size {size} GB is out of range.")));
+            return Err(ControlError::bad_request(format!(
+                "Volume size {size} GB is out of range."
+            )));
         }
         Ok(VolumeSpec {
             volume_type: vt,
@@ -330,7 +401,9 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
     };
     let description = opt_str(s, "description")?.unwrap_or_default();
     if description.chars().count() > 85 || description.contains(['<', '>']) {
-        return Err(ControlError::bad_request("description is at most 85 characters without '<' or '>'."));
+        return Err(ControlError::bad_request(
+            "description is at most 85 characters without '<' or '>'.",
+        ));
     }
     let spec = CreateSpec {
         name,
@@ -357,7 +430,10 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
         st.service.check_create(&req.caller, OpId::HwCreate, &spec).await?;
         return Ok(dry_run_ok());
     }
-    let (job_id, servers) = st.service.create(&req.caller, OpId::HwCreate, spec, &req.request_id).await?;
+    let (job_id, servers) = st
+        .service
+        .create(&req.caller, OpId::HwCreate, spec, &req.request_id)
+        .await?;
     let ids: Vec<&str> = servers.iter().map(|s| s.id.as_str()).collect();
     Ok((StatusCode::OK, Json(json!({"job_id": job_id, "serverIds": ids}))).into_response())
 }
@@ -365,7 +441,10 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
 // ---------------------------------------------------------------- reads
 
 async fn show(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let server = st.service.read_server(&req.caller, OpId::HwShowServer, req.param("server_id")).await?;
+    let server = st
+        .service
+        .read_server(&req.caller, OpId::HwShowServer, req.param("server_id"))
+        .await?;
     let (vols, ports) = st.service.volumes_and_ports(&server.id).await?;
     let view = server_view(st, &server, &vols, &ports);
     Ok(Json(json!({ "server": view })).into_response())
@@ -379,12 +458,18 @@ async fn list(st: &Arc<AppState>, req: &Req) -> ApiResult {
     for (k, v) in req.query_pairs() {
         match k.as_str() {
             "limit" => {
-                limit = v.parse().map_err(|_| ControlError::bad_request("limit must be an integer."))?;
+                limit = v
+                    .parse()
+                    .map_err(|_| ControlError::bad_request("limit must be an integer."))?;
                 if limit > 1000 {
                     return Err(ControlError::bad_request("limit must be at most 1000."));
                 }
             }
-            "offset" => offset = v.parse().map_err(|_| ControlError::bad_request("offset must be an integer."))?,
+            "offset" => {
+                offset = v
+                    .parse()
+                    .map_err(|_| ControlError::bad_request("offset must be an integer."))?
+            }
             "marker" => marker = Some(v),
             "name" => filter.name_contains = Some(v),
             "flavor" => filter.flavor_id = Some(v),
@@ -402,10 +487,17 @@ async fn list(st: &Arc<AppState>, req: &Req) -> ApiResult {
     };
     let page = Page {
         limit,
-        offset: if after_seq.is_some() { 0 } else { offset.max(1).saturating_sub(1) * limit },
+        offset: if after_seq.is_some() {
+            0
+        } else {
+            offset.max(1).saturating_sub(1) * limit
+        },
         after_seq,
     };
-    let (servers, total) = st.service.list_servers(&req.caller, OpId::HwListServers, &filter, page).await?;
+    let (servers, total) = st
+        .service
+        .list_servers(&req.caller, OpId::HwListServers, &filter, page)
+        .await?;
     let mut views = Vec::with_capacity(servers.len());
     for s in &servers {
         let (vols, ports) = st.service.volumes_and_ports(&s.id).await?;
@@ -444,7 +536,10 @@ pub fn job_view(job: &Job, subs: Option<&[Job]>) -> Value {
     match subs {
         Some(subs) if job.server_id.is_none() => {
             entities.insert("sub_jobs_total".into(), json!(subs.len()));
-            entities.insert("sub_jobs".into(), Value::Array(subs.iter().map(|j| job_view(j, None)).collect()));
+            entities.insert(
+                "sub_jobs".into(),
+                Value::Array(subs.iter().map(|j| job_view(j, None)).collect()),
+            );
         }
         _ => {
             if let Some(id) = &job.server_id {
@@ -495,7 +590,9 @@ async fn flavors(st: &Arc<AppState>, req: &Req) -> ApiResult {
 }
 
 async fn resize_flavors(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    st.service.authorize(&req.caller, OpId::HwListResizeFlavors, None).await?;
+    st.service
+        .authorize(&req.caller, OpId::HwListResizeFlavors, None)
+        .await?;
     let q = req.query_pairs();
     let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
     let inv = &st.service.inventory;
@@ -507,7 +604,9 @@ async fn resize_flavors(st: &Arc<AppState>, req: &Req) -> ApiResult {
     } else if let Some(name) = get("source_flavor_name") {
         (inv.flavors.iter().find(|f| f.name == name).cloned(), None)
     } else {
-        return Err(ControlError::bad_request("Give instance_uuid, source_flavor_id or source_flavor_name."));
+        return Err(ControlError::bad_request(
+            "Give instance_uuid, source_flavor_id or source_flavor_name.",
+        ));
     };
     let source = source.ok_or_else(|| ControlError::bad_request_code("Ecs.0029", "The flavor does not exist."))?;
     let mut targets = st.service.resize_targets(&source, image.as_ref());
@@ -530,7 +629,9 @@ async fn resize_flavors(st: &Arc<AppState>, req: &Req) -> ApiResult {
         }
     }
     let limit: usize = match get("limit") {
-        Some(l) => l.parse().map_err(|_| ControlError::bad_request("limit must be an integer."))?,
+        Some(l) => l
+            .parse()
+            .map_err(|_| ControlError::bad_request("limit must be an integer."))?,
         None => 1000,
     };
     targets.truncate(limit);
@@ -612,7 +713,12 @@ pub fn server_view(st: &AppState, s: &Server, vols: &[Volume], ports: &[Port]) -
         hints.insert("dedicated_host_id".into(), json!([d]));
         hints.insert("tenancy".into(), json!(["dedicated"]));
     }
-    let host_name = s.host.as_ref().and_then(|h| inv.host(h)).map(|h| h.name.clone()).unwrap_or_default();
+    let host_name = s
+        .host
+        .as_ref()
+        .and_then(|h| inv.host(h))
+        .map(|h| h.name.clone())
+        .unwrap_or_default();
     let mut v = json!({
         "id": s.id,
         "name": s.name,

@@ -47,7 +47,10 @@ fn glance_view(i: &Image) -> Value {
 }
 
 fn not_found(id: &str) -> ControlError {
-    ControlError::NotFound { code: "Ecs.0031", message: format!("No image found with ID {id}") }
+    ControlError::NotFound {
+        code: "Ecs.0031",
+        message: format!("No image found with ID {id}"),
+    }
 }
 
 pub async fn handle_glance(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
@@ -99,7 +102,10 @@ fn proxy_view(st: &AppState, req: &Req, i: &Image) -> Value {
 /// Nova's image proxy; gone from 2.36 on, as in Nova.
 pub async fn handle_compute_proxy(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
     if req.mv.at_least(36) {
-        return Err(ControlError::NotFound { code: "Ecs.0031", message: "The resource could not be found.".into() });
+        return Err(ControlError::NotFound {
+            code: "Ecs.0031",
+            message: "The resource could not be found.".into(),
+        });
     }
     let inv = &st.service.inventory;
     match endpoint {

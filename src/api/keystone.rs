@@ -37,9 +37,7 @@ async fn discovery(State(st): State<Arc<AppState>>) -> Response {
 }
 
 fn endpoints(id: &str, url: &str) -> Value {
-    let ep = |iface: &str| {
-        json!({"id": format!("{id}-{iface}"), "interface": iface, "region": REGION, "region_id": REGION, "url": url})
-    };
+    let ep = |iface: &str| json!({"id": format!("{id}-{iface}"), "interface": iface, "region": REGION, "region_id": REGION, "url": url});
     json!([ep("public"), ep("internal"), ep("admin")])
 }
 
@@ -96,7 +94,9 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 }
 
 fn parse_scope(auth: &Value) -> Result<Scope, Response> {
-    let Some(scope) = auth.get("scope") else { return Ok(Scope::Unscoped) };
+    let Some(scope) = auth.get("scope") else {
+        return Ok(Scope::Unscoped);
+    };
     if scope.as_str() == Some("unscoped") {
         return Ok(Scope::Unscoped);
     }
@@ -134,7 +134,9 @@ async fn issue(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, body: Byte
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return bad("Malformed request body: expecting JSON.");
     };
-    let Some(auth) = v.get("auth") else { return bad("'auth' is a required property") };
+    let Some(auth) = v.get("auth") else {
+        return bad("'auth' is a required property");
+    };
     let scope = match parse_scope(auth) {
         Ok(s) => s,
         Err(r) => return r,
@@ -212,7 +214,11 @@ async fn validate(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers
 
 async fn check(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers: HeaderMap) -> Response {
     let resp = validate(State(st), q, headers).await;
-    let status = if resp.status() == StatusCode::OK { StatusCode::OK } else { resp.status() };
+    let status = if resp.status() == StatusCode::OK {
+        StatusCode::OK
+    } else {
+        resp.status()
+    };
     let mut out = status.into_response();
     *out.headers_mut() = resp.headers().clone();
     out

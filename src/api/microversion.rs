@@ -35,9 +35,7 @@ impl Microversion {
 fn parse(s: &str) -> Option<Microversion> {
     let (a, b) = s.split_once('.')?;
     let ok = |p: &str, allow_zero: bool| {
-        !p.is_empty()
-            && p.bytes().all(|c| c.is_ascii_digit())
-            && (p == "0" && allow_zero || !p.starts_with('0'))
+        !p.is_empty() && p.bytes().all(|c| c.is_ascii_digit()) && (p == "0" && allow_zero || !p.starts_with('0'))
     };
     if !ok(a, false) || !ok(b, true) {
         return None;
@@ -136,14 +134,26 @@ mod tests {
     #[test]
     fn negotiation_follows_nova() {
         assert_eq!(negotiate(&HeaderMap::new(), false).ok(), Some(Microversion::MIN));
-        assert_eq!(negotiate(&hdr("openstack-api-version", "compute 2.60"), false).ok(), Some(Microversion::v(60)));
-        assert_eq!(negotiate(&hdr("x-openstack-nova-api-version", "2.73"), false).ok(), Some(Microversion::v(73)));
-        assert_eq!(negotiate(&hdr("openstack-api-version", "compute latest"), false).ok(), Some(Microversion::MAX));
+        assert_eq!(
+            negotiate(&hdr("openstack-api-version", "compute 2.60"), false).ok(),
+            Some(Microversion::v(60))
+        );
+        assert_eq!(
+            negotiate(&hdr("x-openstack-nova-api-version", "2.73"), false).ok(),
+            Some(Microversion::v(73))
+        );
+        assert_eq!(
+            negotiate(&hdr("openstack-api-version", "compute latest"), false).ok(),
+            Some(Microversion::MAX)
+        );
         let bad = negotiate(&hdr("openstack-api-version", "compute 2.a"), false).unwrap_err();
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
         let range = negotiate(&hdr("openstack-api-version", "compute 2.999"), false).unwrap_err();
         assert_eq!(range.status(), StatusCode::NOT_ACCEPTABLE);
-        assert_eq!(negotiate(&hdr("openstack-api-version", "compute 2.999"), true).ok(), Some(Microversion::MIN));
+        assert_eq!(
+            negotiate(&hdr("openstack-api-version", "compute 2.999"), true).ok(),
+            Some(Microversion::MIN)
+        );
         assert!(parse("02.1").is_none());
         assert!(parse("2").is_none());
     }

@@ -194,8 +194,18 @@ async fn prepare_and_run(
         .await
         .map_err(|_| errors::for_dialect(dialect, &ControlError::TooLarge))?;
     let query = parts.uri.query().unwrap_or("").to_string();
-    let caller = auth::authenticate(st, &parts.method, &path, &query, &parts.headers, &body, &params, dialect, request_id)
-        .await?;
+    let caller = auth::authenticate(
+        st,
+        &parts.method,
+        &path,
+        &query,
+        &parts.headers,
+        &body,
+        &params,
+        dialect,
+        request_id,
+    )
+    .await?;
     let req = Req {
         method: parts.method,
         path,

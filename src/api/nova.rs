@@ -33,14 +33,17 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         (Endpoint::NovaFlavors, _) => flavors(st, req, false).await,
         (Endpoint::NovaFlavorsDetail, _) => flavors(st, req, true).await,
         (Endpoint::NovaFlavor, _) => flavor(st, req).await,
-        (Endpoint::NovaImages, _) | (Endpoint::NovaImage, _) => super::images::handle_compute_proxy(st, endpoint, req).await,
+        (Endpoint::NovaImages, _) | (Endpoint::NovaImage, _) => {
+            super::images::handle_compute_proxy(st, endpoint, req).await
+        }
         _ => Err(ControlError::internal("not a Nova endpoint")),
     }
 }
 
 fn empty(status: StatusCode) -> Response {
     let mut resp = status.into_response();
-    resp.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
     resp
 }
 
@@ -142,19 +145,32 @@ pub fn server_view(st: &AppState, req: &Req, s: &Server, vols: &[Volume], ports:
         "security_groups": [{"name": "default"}],
     });
     let Value::Object(m) = &mut v else { return v };
-    if matches!(status, "ACTIVE" | "BUILD" | "REBUILD" | "RESIZE" | "VERIFY_RESIZE" | "MIGRATING") {
+    if matches!(
+        status,
+        "ACTIVE" | "BUILD" | "REBUILD" | "RESIZE" | "VERIFY_RESIZE" | "MIGRATING"
+    ) {
         m.insert("progress".into(), json!(0));
     }
     if let Some(f) = &s.fault {
         if matches!(status, "ERROR" | "DELETED") {
-            m.insert("fault".into(), json!({"code": f.code, "created": secs(f.created), "message": f.message}));
+            m.insert(
+                "fault".into(),
+                json!({"code": f.code, "created": secs(f.created), "message": f.message}),
+            );
         }
     }
     if mv.at_least(9) {
         m.insert("locked".into(), json!(s.locked));
     }
     if mv.at_least(19) {
-        m.insert("description".into(), if s.description.is_empty() { Value::Null } else { json!(s.description) });
+        m.insert(
+            "description".into(),
+            if s.description.is_empty() {
+                Value::Null
+            } else {
+                json!(s.description)
+            },
+        );
     }
     if mv.at_least(26) {
         m.insert("tags".into(), json!(s.tags));
@@ -215,7 +231,12 @@ fn rebuild_view(st: &AppState, req: &Req, s: &Server, vols: &[Volume], ports: &[
             if req.mv.at_least(54) {
                 m.insert("key_name".into(), json!(s.key_name));
             }
-            for a in m.get_mut("addresses").and_then(Value::as_object_mut).into_iter().flat_map(|a| a.values_mut()) {
+            for a in m
+                .get_mut("addresses")
+                .and_then(Value::as_object_mut)
+                .into_iter()
+                .flat_map(|a| a.values_mut())
+            {
                 for item in a.as_array_mut().into_iter().flatten() {
                     if let Value::Object(o) = item {
                         o.retain(|k, _| k == "addr" || k == "version");
@@ -234,7 +255,10 @@ fn rebuild_view(st: &AppState, req: &Req, s: &Server, vols: &[Volume], ports: &[
 // ---------------------------------------------------------------- servers
 
 async fn show(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let s = st.service.read_server(&req.caller, OpId::NovaShowServer, req.param("server_id")).await?;
+    let s = st
+        .service
+        .read_server(&req.caller, OpId::NovaShowServer, req.param("server_id"))
+        .await?;
     let (vols, ports) = st.service.volumes_and_ports(&s.id).await?;
     Ok(Json(json!({"server": server_view(st, req, &s, &vols, &ports, false)})).into_response())
 }
@@ -245,7 +269,13 @@ async fn list(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResult {
     let mut marker = None;
     for (k, v) in req.query_pairs() {
         match k.as_str() {
-            "limit" => limit = v.parse().map_err(|_| ControlError::bad_request(format!("Invalid input for query parameters limit. Value: {v}. '{v}' does not match '^[0-9]*$'")))?,
+            "limit" => {
+                limit = v.parse().map_err(|_| {
+                    ControlError::bad_request(format!(
+                        "Invalid input for query parameters limit. Value: {v}. '{v}' does not match '^[0-9]*$'"
+                    ))
+                })?
+            }
             "marker" => marker = Some(v),
             "name" => filter.name_contains = Some(v.trim_start_matches('^').trim_end_matches('$').to_string()),
             "status" => filter.statuses.push(leak_status(&v)?),
@@ -273,9 +303,15 @@ async fn list(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResult {
         ),
         None => None,
     };
-    let page = Page { limit, offset: 0, after_seq };
-    let op = if detail { OpId::NovaListServers } else { OpId::NovaListServers };
-    let (servers, _) = st.service.list_servers(&req.caller, op, &filter, page).await?;
+    let page = Page {
+        limit,
+        offset: 0,
+        after_seq,
+    };
+    let (servers, _) = st
+        .service
+        .list_servers(&req.caller, OpId::NovaListServers, &filter, page)
+        .await?;
     let mut items = Vec::with_capacity(servers.len());
     for s in &servers {
         if detail {
@@ -300,9 +336,26 @@ async fn list(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResult {
 
 fn leak_status(v: &str) -> Result<&'static str, ControlError> {
     const ALL: [&str; 20] = [
-        "ACTIVE", "BUILD", "DELETED", "ERROR", "HARD_REBOOT", "MIGRATING", "PASSWORD", "PAUSED", "REBOOT", "REBUILD",
-        "RESCUE", "RESIZE", "REVERT_RESIZE", "SHELVED", "SHELVED_OFFLOADED", "SHUTOFF", "SOFT_DELETED", "SUSPENDED",
-        "UNKNOWN", "VERIFY_RESIZE",
+        "ACTIVE",
+        "BUILD",
+        "DELETED",
+        "ERROR",
+        "HARD_REBOOT",
+        "MIGRATING",
+        "PASSWORD",
+        "PAUSED",
+        "REBOOT",
+        "REBUILD",
+        "RESCUE",
+        "RESIZE",
+        "REVERT_RESIZE",
+        "SHELVED",
+        "SHELVED_OFFLOADED",
+        "SHUTOFF",
+        "SOFT_DELETED",
+        "SUSPENDED",
+        "UNKNOWN",
+        "VERIFY_RESIZE",
     ];
     let up = v.to_ascii_uppercase();
     ALL.iter()
@@ -313,7 +366,13 @@ fn leak_status(v: &str) -> Result<&'static str, ControlError> {
 
 async fn delete(st: &Arc<AppState>, req: &Req) -> ApiResult {
     st.service
-        .act(&req.caller, OpId::NovaDelete, req.param("server_id"), WorkParams::default(), &req.request_id)
+        .act(
+            &req.caller,
+            OpId::NovaDelete,
+            req.param("server_id"),
+            WorkParams::default(),
+            &req.request_id,
+        )
         .await?;
     Ok(empty(StatusCode::NO_CONTENT))
 }
@@ -327,21 +386,39 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
     };
     let name = body::req_str(s, "server", "name")?;
     if name.trim() != name || name.chars().count() > 255 {
-        return Err(invalid("name", &json!(name), "must be 1-255 characters without leading or trailing spaces"));
+        return Err(invalid(
+            "name",
+            &json!(name),
+            "must be 1-255 characters without leading or trailing spaces",
+        ));
     }
     let image_id = match s.get("imageRef") {
         Some(Value::String(i)) => i.rsplit('/').next().unwrap_or_default().to_string(),
-        _ => return Err(ControlError::bad_request("Block device mapping is not supported: give imageRef.")),
+        _ => {
+            return Err(ControlError::bad_request(
+                "Block device mapping is not supported: give imageRef.",
+            ))
+        }
     };
     let flavor_id = match s.get("flavorRef") {
         Some(Value::String(f)) => f.rsplit('/').next().unwrap_or_default().to_string(),
         Some(Value::Number(n)) => n.to_string(),
-        _ => return Err(invalid("server", &Value::Object(s.clone()), "'flavorRef' is a required property")),
+        _ => {
+            return Err(invalid(
+                "server",
+                &Value::Object(s.clone()),
+                "'flavorRef' is a required property",
+            ))
+        }
     };
     let mut nics = Vec::new();
     match s.get("networks") {
         None if req.mv.at_least(37) => {
-            return Err(invalid("server", &Value::Object(s.clone()), "'networks' is a required property"));
+            return Err(invalid(
+                "server",
+                &Value::Object(s.clone()),
+                "'networks' is a required property",
+            ));
         }
         None | Some(Value::Null) => nics.push(default_nic()),
         Some(Value::String(a)) if a == "auto" => nics.push(default_nic()),
@@ -350,10 +427,14 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
             for n in items {
                 let uuid = n.get("uuid").and_then(Value::as_str);
                 let Some(net) = uuid else {
-                    return Err(ControlError::bad_request("Each network needs a uuid (ports are not supported)."));
+                    return Err(ControlError::bad_request(
+                        "Each network needs a uuid (ports are not supported).",
+                    ));
                 };
                 if !is_uuid(net) {
-                    return Err(ControlError::bad_request(format!("Bad networks format: network uuid is not in proper format ({net})")));
+                    return Err(ControlError::bad_request(format!(
+                        "Bad networks format: network uuid is not in proper format ({net})"
+                    )));
                 }
                 nics.push(NicSpec {
                     network_id: net.to_string(),
@@ -373,19 +454,37 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
         Some(Value::Array(t)) => t.iter().filter_map(Value::as_str).map(str::to_string).collect(),
         _ => Vec::new(),
     };
-    let hints = body.get("os:scheduler_hints").or(body.get("OS-SCH-HNT:scheduler_hints"));
-    let dedicated = hints.and_then(|h| h.get("dedicated_host_id")).and_then(Value::as_str).map(str::to_string);
-    let min_disk = st.service.inventory.image(&image_id).map(|i| i.min_disk_gb).unwrap_or(0);
+    let hints = body
+        .get("os:scheduler_hints")
+        .or(body.get("OS-SCH-HNT:scheduler_hints"));
+    let dedicated = hints
+        .and_then(|h| h.get("dedicated_host_id"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let min_disk = st
+        .service
+        .inventory
+        .image(&image_id)
+        .map(|i| i.min_disk_gb)
+        .unwrap_or(0);
     let spec = CreateSpec {
         name,
         image_id,
         flavor_id,
         count,
-        vpc_id: nics.first().map(|n| n.network_id.clone()).unwrap_or(DEFAULT_VPC_ID.to_string()),
+        vpc_id: nics
+            .first()
+            .map(|n| n.network_id.clone())
+            .unwrap_or(DEFAULT_VPC_ID.to_string()),
         nics,
-        root_volume: VolumeSpec { volume_type: "SSD".into(), size_gb: min_disk.max(40), delete_on_termination: true },
+        root_volume: VolumeSpec {
+            volume_type: "SSD".into(),
+            size_gb: min_disk.max(40),
+            delete_on_termination: true,
+        },
         data_volumes: Vec::new(),
-        availability_zone: opt_str(s, "availability_zone")?.map(|z| z.split(':').next().unwrap_or_default().to_string()),
+        availability_zone: opt_str(s, "availability_zone")?
+            .map(|z| z.split(':').next().unwrap_or_default().to_string()),
         key_name: opt_str(s, "key_name")?,
         user_data: opt_str(s, "user_data")?,
         metadata,
@@ -395,7 +494,10 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
         auto_rename: true,
     };
     let admin_pass = opt_str(s, "adminPass")?.unwrap_or_else(|| crate::identity::random_secret(9));
-    let (_, servers) = st.service.create(&req.caller, OpId::NovaCreate, spec, &req.request_id).await?;
+    let (_, servers) = st
+        .service
+        .create(&req.caller, OpId::NovaCreate, spec, &req.request_id)
+        .await?;
     let Some(first) = servers.first() else {
         return Err(ControlError::internal("create made no server"));
     };
@@ -407,21 +509,32 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
         "adminPass": admin_pass,
     }});
     let mut resp = (StatusCode::ACCEPTED, Json(view)).into_response();
-    if let Ok(loc) = HeaderValue::from_str(&format!("{}/{}/{}/servers/{}", st.public_url, version_prefix(req), req.caller.project_id, first.id)) {
+    if let Ok(loc) = HeaderValue::from_str(&format!(
+        "{}/{}/{}/servers/{}",
+        st.public_url,
+        version_prefix(req),
+        req.caller.project_id,
+        first.id
+    )) {
         resp.headers_mut().insert("location", loc);
     }
     Ok(resp)
 }
 
 fn default_nic() -> NicSpec {
-    NicSpec { network_id: DEFAULT_VPC_ID.into(), subnet_id: DEFAULT_SUBNET_ID.into(), ip_address: None }
+    NicSpec {
+        network_id: DEFAULT_VPC_ID.into(),
+        subnet_id: DEFAULT_SUBNET_ID.into(),
+        ip_address: None,
+    }
 }
 
 // ---------------------------------------------------------------- actions
 
 async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
     body::check_content_type(req)?;
-    let parsed: Value = serde_json::from_slice(&req.body).map_err(|_| ControlError::bad_request("Malformed request body"))?;
+    let parsed: Value =
+        serde_json::from_slice(&req.body).map_err(|_| ControlError::bad_request("Malformed request body"))?;
     let Value::Object(obj) = parsed else {
         return Err(ControlError::bad_request("Malformed request body"));
     };
@@ -445,11 +558,26 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
         }
         "reboot" => {
             let Value::Object(m) = &value else {
-                return Err(invalid("reboot", &value, &format!("{} is not of type 'object'", py(&value))));
+                return Err(invalid(
+                    "reboot",
+                    &value,
+                    &format!("{} is not of type 'object'", py(&value)),
+                ));
             };
             let t = match m.get("type") {
-                Some(Value::String(t)) if ["HARD", "Hard", "hard", "SOFT", "Soft", "soft"].contains(&t.as_str()) => t.to_ascii_uppercase(),
-                Some(v) => return Err(invalid("type", v, &format!("'{}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']", py(v)))),
+                Some(Value::String(t)) if ["HARD", "Hard", "hard", "SOFT", "Soft", "soft"].contains(&t.as_str()) => {
+                    t.to_ascii_uppercase()
+                }
+                Some(v) => {
+                    return Err(invalid(
+                        "type",
+                        v,
+                        &format!(
+                            "'{}' is not one of ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft']",
+                            py(v)
+                        ),
+                    ))
+                }
                 None => return Err(invalid("reboot", &value, "'type' is a required property")),
             };
             if !legacy {
@@ -464,18 +592,32 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
         }
         "resize" => {
             let Value::Object(m) = &value else {
-                return Err(invalid("resize", &value, &format!("{} is not of type 'object'", py(&value))));
+                return Err(invalid(
+                    "resize",
+                    &value,
+                    &format!("{} is not of type 'object'", py(&value)),
+                ));
             };
             let flavor = match m.get("flavorRef") {
                 Some(Value::String(f)) if !f.is_empty() => f.clone(),
                 Some(Value::Number(n)) => n.to_string(),
                 Some(v @ Value::String(_)) => return Err(invalid("flavorRef", v, "'' should be non-empty")),
-                Some(v) => return Err(invalid("flavorRef", v, &format!("{} is not of type 'string', 'integer'", py(v)))),
+                Some(v) => {
+                    return Err(invalid(
+                        "flavorRef",
+                        v,
+                        &format!("{} is not of type 'string', 'integer'", py(v)),
+                    ))
+                }
                 None => return Err(invalid("resize", &value, "'flavorRef' is a required property")),
             };
             if let Some(dc) = m.get("OS-DCF:diskConfig") {
                 if dc != "AUTO" && dc != "MANUAL" {
-                    return Err(invalid("OS-DCF:diskConfig", dc, &format!("'{}' is not one of ['AUTO', 'MANUAL']", py(dc))));
+                    return Err(invalid(
+                        "OS-DCF:diskConfig",
+                        dc,
+                        &format!("'{}' is not one of ['AUTO', 'MANUAL']", py(dc)),
+                    ));
                 }
             }
             if !legacy {
@@ -496,12 +638,28 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
                         only_keys(m, &["locked_reason"])?;
                         match m.get("locked_reason") {
                             None => {}
-                            Some(Value::String(r)) if !r.is_empty() && r.chars().count() <= 255 => params.lock_reason = Some(r.clone()),
-                            Some(v @ Value::String(_)) => return Err(invalid("locked_reason", v, "'' should be non-empty")),
-                            Some(v) => return Err(invalid("locked_reason", v, &format!("{} is not of type 'string'", py(v)))),
+                            Some(Value::String(r)) if !r.is_empty() && r.chars().count() <= 255 => {
+                                params.lock_reason = Some(r.clone())
+                            }
+                            Some(v @ Value::String(_)) => {
+                                return Err(invalid("locked_reason", v, "'' should be non-empty"))
+                            }
+                            Some(v) => {
+                                return Err(invalid(
+                                    "locked_reason",
+                                    v,
+                                    &format!("{} is not of type 'string'", py(v)),
+                                ))
+                            }
                         }
                     }
-                    v => return Err(invalid("lock", v, &format!("'{}' is not of type 'object', 'null'", py(v)))),
+                    v => {
+                        return Err(invalid(
+                            "lock",
+                            v,
+                            &format!("'{}' is not of type 'object', 'null'", py(v)),
+                        ))
+                    }
                 }
             }
             OpId::NovaLock
@@ -509,15 +667,34 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
         "unlock" => OpId::NovaUnlock,
         other => return Err(ControlError::bad_request(format!("There is no such action: {other}"))),
     };
-    st.service.act(&req.caller, op, &server_id, params, &req.request_id).await?;
-    Ok(empty(if op == OpId::NovaConfirmResize { StatusCode::NO_CONTENT } else { StatusCode::ACCEPTED }))
+    st.service
+        .act(&req.caller, op, &server_id, params, &req.request_id)
+        .await?;
+    Ok(empty(if op == OpId::NovaConfirmResize {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::ACCEPTED
+    }))
 }
 
 async fn rebuild(st: &Arc<AppState>, req: &Req, server_id: &str, value: Value) -> ApiResult {
     let Value::Object(m) = &value else {
-        return Err(invalid("rebuild", &value, &format!("{} is not of type 'object'", py(&value))));
+        return Err(invalid(
+            "rebuild",
+            &value,
+            &format!("{} is not of type 'object'", py(&value)),
+        ));
     };
-    let mut allowed = vec!["imageRef", "name", "adminPass", "metadata", "preserve_ephemeral", "OS-DCF:diskConfig", "accessIPv4", "accessIPv6"];
+    let mut allowed = vec![
+        "imageRef",
+        "name",
+        "adminPass",
+        "metadata",
+        "preserve_ephemeral",
+        "OS-DCF:diskConfig",
+        "accessIPv4",
+        "accessIPv6",
+    ];
     let mv = req.mv;
     if !mv.at_least(57) {
         allowed.push("personality");
@@ -545,10 +722,17 @@ async fn rebuild(st: &Arc<AppState>, req: &Req, server_id: &str, value: Value) -
         Some(v) => return Err(invalid("imageRef", v, &format!("'{}' is not a 'uuid'", py(v)))),
         None => return Err(invalid("rebuild", &value, "'imageRef' is a required property")),
     };
-    let mut params = WorkParams { image_id: Some(image), ..WorkParams::default() };
+    let mut params = WorkParams {
+        image_id: Some(image),
+        ..WorkParams::default()
+    };
     if let Some(n) = opt_str(m, "name")? {
         if n.is_empty() || n.trim() != n || n.chars().count() > 255 {
-            return Err(invalid("name", &json!(n), "must be 1-255 characters without leading or trailing spaces"));
+            return Err(invalid(
+                "name",
+                &json!(n),
+                "must be 1-255 characters without leading or trailing spaces",
+            ));
         }
         params.rename = Some(n);
     }
@@ -565,7 +749,16 @@ async fn rebuild(st: &Arc<AppState>, req: &Req, server_id: &str, value: Value) -
         params.description = Some(d.as_str().map(str::to_string));
     }
     let admin_pass = opt_str(m, "adminPass")?.unwrap_or_else(|| crate::identity::random_secret(9));
-    let accepted = st.service.act(&req.caller, OpId::NovaRebuild, server_id, params.clone(), &req.request_id).await?;
+    let accepted = st
+        .service
+        .act(
+            &req.caller,
+            OpId::NovaRebuild,
+            server_id,
+            params.clone(),
+            &req.request_id,
+        )
+        .await?;
     // The body shows the server as the rebuild begins: REBUILD, new image.
     let mut shown = accepted.server.clone();
     if let Some(img) = &params.image_id {
@@ -580,7 +773,13 @@ async fn rebuild(st: &Arc<AppState>, req: &Req, server_id: &str, value: Value) -
     let (vols, ports) = st.service.volumes_and_ports(&shown.id).await?;
     let view = rebuild_view(st, req, &shown, &vols, &ports, &admin_pass);
     let mut resp = (StatusCode::ACCEPTED, Json(json!({ "server": view }))).into_response();
-    if let Ok(loc) = HeaderValue::from_str(&format!("{}/{}/{}/servers/{}", st.public_url, version_prefix(req), req.caller.project_id, shown.id)) {
+    if let Ok(loc) = HeaderValue::from_str(&format!(
+        "{}/{}/{}/servers/{}",
+        st.public_url,
+        version_prefix(req),
+        req.caller.project_id,
+        shown.id
+    )) {
         resp.headers_mut().insert("location", loc);
     }
     Ok(resp)
@@ -626,7 +825,10 @@ fn action_view(req: &Req, a: &InstanceAction, with_events: bool) -> Value {
 }
 
 async fn instance_actions(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let server = st.service.read_server(&req.caller, OpId::NovaListInstanceActions, req.param("server_id")).await?;
+    let server = st
+        .service
+        .read_server(&req.caller, OpId::NovaListInstanceActions, req.param("server_id"))
+        .await?;
     let mut actions = st.service.store.list_actions(&server.id).await?;
     if req.mv.at_least(58) {
         let q = req.query_pairs();
@@ -638,7 +840,9 @@ async fn instance_actions(st: &Arc<AppState>, req: &Req) -> ApiResult {
             actions.drain(..=pos);
         }
         if let Some((_, l)) = q.iter().find(|(k, _)| k == "limit") {
-            let n: usize = l.parse().map_err(|_| ControlError::bad_request("limit must be an integer"))?;
+            let n: usize = l
+                .parse()
+                .map_err(|_| ControlError::bad_request("limit must be an integer"))?;
             actions.truncate(n);
         }
     }
@@ -647,14 +851,20 @@ async fn instance_actions(st: &Arc<AppState>, req: &Req) -> ApiResult {
 }
 
 async fn instance_action(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let server = st.service.read_server(&req.caller, OpId::NovaShowInstanceAction, req.param("server_id")).await?;
+    let server = st
+        .service
+        .read_server(&req.caller, OpId::NovaShowInstanceAction, req.param("server_id"))
+        .await?;
     let rid = req.param("request_id");
     let a = st
         .service
         .store
         .get_action(&server.id, rid)
         .await?
-        .ok_or_else(|| ControlError::NotFound { code: "Ecs.0114", message: format!("Action {rid} not found") })?;
+        .ok_or_else(|| ControlError::NotFound {
+            code: "Ecs.0114",
+            message: format!("Action {rid} not found"),
+        })?;
     // Owners see events from 2.51 (Nova's default policy for non-admins).
     Ok(Json(json!({ "instanceAction": action_view(req, &a, req.mv.at_least(51)) })).into_response())
 }
@@ -685,7 +895,11 @@ fn nova_flavor(st: &AppState, req: &Req, f: &Flavor, detail: bool) -> Value {
 async fn flavors(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResult {
     st.service.authorize(&req.caller, OpId::NovaListFlavors, None).await?;
     let q = req.query_pairs();
-    let num = |k: &str| q.iter().find(|(key, _)| key == k).and_then(|(_, v)| v.parse::<i64>().ok());
+    let num = |k: &str| {
+        q.iter()
+            .find(|(key, _)| key == k)
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+    };
     let (min_ram, min_disk) = (num("minRam"), num("minDisk"));
     let items: Vec<Value> = st
         .service
@@ -702,10 +916,9 @@ async fn flavors(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResult {
 async fn flavor(st: &Arc<AppState>, req: &Req) -> ApiResult {
     st.service.authorize(&req.caller, OpId::NovaShowFlavor, None).await?;
     let id = req.param("flavor_id");
-    let f = st
-        .service
-        .inventory
-        .flavor(id)
-        .ok_or_else(|| ControlError::NotFound { code: "Ecs.0029", message: format!("Flavor {id} could not be found.") })?;
+    let f = st.service.inventory.flavor(id).ok_or_else(|| ControlError::NotFound {
+        code: "Ecs.0029",
+        message: format!("Flavor {id} could not be found."),
+    })?;
     Ok(Json(json!({ "flavor": nova_flavor(st, req, f, true) })).into_response())
 }

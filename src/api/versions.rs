@@ -50,7 +50,11 @@ fn with_id(body: Value) -> Response {
 }
 
 async fn root(State(st): State<Arc<AppState>>) -> Response {
-    (StatusCode::OK, Json(json!({"versions": [v20(&st.public_url), v21(&st.public_url)]}))).into_response()
+    (
+        StatusCode::OK,
+        Json(json!({"versions": [v20(&st.public_url), v21(&st.public_url)]})),
+    )
+        .into_response()
 }
 
 async fn version_21(State(st): State<Arc<AppState>>) -> Response {

@@ -17,14 +17,24 @@ use super::workflows::{event_of, final_vm_state, plan, Step, WorkParams};
 use crate::catalog::{self, Workflow};
 use crate::config::Inventory;
 use crate::domain::{
-    uuid_id, ControlError, ControlResult, Fault, InstanceActionEvent, Job, JobStatus, PowerState, Server,
-    VmState, Volume,
+    uuid_id, ControlError, ControlResult, Fault, InstanceActionEvent, Job, JobStatus, PowerState, Server, VmState,
+    Volume,
 };
 use crate::driver::{ComputeDriver, DriverError, StepContext, VmSpec};
 use crate::store::Store;
 
 /// How long a lease lasts without a heartbeat before another node may take the job.
 const LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// Where a simulated crash stops a job (tests of recovery use it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashPoint {
+    /// Before step `n` is logged.
+    BeforeStep(usize),
+    /// After step `n` took effect but before its completion was committed,
+    /// so recovery repeats it.
+    AfterEffect(usize),
+}
 
 pub struct Engine {
     store: Arc<dyn Store>,
@@ -37,6 +47,8 @@ pub struct Engine {
     idle: Notify,
     /// Placement reads usage then writes a choice; one at a time per node.
     placement: tokio::sync::Mutex<()>,
+    /// A one-shot simulated crash for the named operation (tests only).
+    crash: Mutex<Option<(String, CrashPoint)>>,
 }
 
 /// What a failed step leaves behind.
@@ -76,7 +88,23 @@ impl Engine {
             stopping: AtomicBool::new(false),
             idle: Notify::new(),
             placement: tokio::sync::Mutex::new(()),
+            crash: Mutex::new(None),
         })
+    }
+
+    /// Arms a one-shot simulated crash: the next run of `operation` that
+    /// reaches `point` returns an error as if the process had died there.
+    pub fn crash_at(&self, operation: &str, point: CrashPoint) {
+        *self.crash.lock() = Some((operation.to_string(), point));
+    }
+
+    fn crashes_at(&self, operation: &str, point: CrashPoint) -> bool {
+        let mut crash = self.crash.lock();
+        if crash.as_ref().is_some_and(|(op, p)| op == operation && *p == point) {
+            *crash = None;
+            return true;
+        }
+        false
     }
 
     /// Asks the engine to look for work now.
@@ -146,6 +174,36 @@ impl Engine {
         Ok(())
     }
 
+    /// Runs every runnable job to its end in the calling task, one after the
+    /// other; returns how many ran. Tests use it instead of the background
+    /// loop so each transition happens only when they say so.
+    pub async fn run_pending(&self) -> ControlResult<usize> {
+        let mut ran = 0;
+        loop {
+            let jobs = self.store.runnable_jobs(&self.node, Utc::now()).await?;
+            let mut progressed = false;
+            for job in jobs {
+                if job.server_id.is_none() {
+                    self.refresh_parent(&job.id).await?;
+                    continue;
+                }
+                if self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await? {
+                    self.run_job(job).await?;
+                    ran += 1;
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                return Ok(ran);
+            }
+        }
+    }
+
+    /// True while a simulated crash is armed and not yet reached.
+    pub fn crash_armed(&self) -> bool {
+        self.crash.lock().is_some()
+    }
+
     /// Runs a job from its current step to the end (or to shutdown).
     pub async fn run_job(&self, mut job: Job) -> ControlResult<()> {
         let op = catalog::CATALOG
@@ -168,13 +226,17 @@ impl Engine {
             }
             let index = job.step;
             let step = steps[index as usize];
+            if self.crashes_at(&job.operation, CrashPoint::BeforeStep(index as usize)) {
+                return Err(ControlError::internal("simulated crash"));
+            }
             let attempt = self.store.begin_step(&job.id, index, step.name()).await?;
             tracing::debug!(job = %job.id, op = op.name, step = step.name(), attempt, "step");
-            self.store
-                .lease_job(&job.id, &self.node, Utc::now() + LEASE)
-                .await?;
+            self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await?;
             match self.run_step(&job, workflow, step, &mut params).await {
                 Ok(server) => {
+                    if self.crashes_at(&job.operation, CrashPoint::AfterEffect(index as usize)) {
+                        return Err(ControlError::internal("simulated crash"));
+                    }
                     job.step = index + 1;
                     job.params = serde_json::to_value(&params)?;
                     if step == Step::Finish {
@@ -197,7 +259,8 @@ impl Engine {
                 }
                 Err(StepError::Store(e)) => return Err(e),
                 Err(StepError::Driver(e)) => {
-                    self.fail(&mut job, workflow, &steps, index as usize, &params, e).await?;
+                    self.fail(&mut job, workflow, &steps, index as usize, &params, e)
+                        .await?;
                     break;
                 }
             }
@@ -535,7 +598,11 @@ impl Engine {
         job.end_time = Some(Utc::now());
         job.error_code = Some(err.code.clone());
         job.fail_reason = Some(err.reason.clone());
-        let server = match self.store.get_server(job.server_id.as_deref().unwrap_or_default()).await? {
+        let server = match self
+            .store
+            .get_server(job.server_id.as_deref().unwrap_or_default())
+            .await?
+        {
             Some(s) if s.current_job.as_deref() == Some(job.id.as_str()) => Some(s),
             _ => None,
         };

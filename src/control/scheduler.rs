@@ -62,5 +62,10 @@ pub fn place(
         .filter(|h| fits(h))
         .max_by_key(|h| h.vcpus - used.get(&h.id).map(|u| u.0).unwrap_or(0))
         .map(|h| h.id.clone())
-        .ok_or_else(|| format!("No valid host was found. There are not enough hosts available for flavor {}.", flavor.id))
+        .ok_or_else(|| {
+            format!(
+                "No valid host was found. There are not enough hosts available for flavor {}.",
+                flavor.id
+            )
+        })
 }

@@ -13,8 +13,8 @@ use super::workflows::WorkParams;
 use crate::catalog::{self, OpId, Operation, Workflow};
 use crate::config::{Inventory, AVAILABILITY_ZONE};
 use crate::domain::{
-    hex_id, uuid_id, Caller, ControlError, ControlResult, Flavor, Image, InstanceAction, Job,
-    JobStatus, LockedBy, Port, PowerState, Server, VmState, Volume,
+    hex_id, uuid_id, Caller, ControlError, ControlResult, Flavor, Image, InstanceAction, Job, JobStatus, LockedBy,
+    Port, PowerState, Server, VmState, Volume,
 };
 use crate::store::{Claim, Page, ServerFilter, Store};
 
@@ -116,7 +116,15 @@ impl Service {
         self.store.list_servers(&caller.project_id, filter, page).await
     }
 
-    fn new_job(&self, caller: &Caller, row: &Operation, server_id: Option<&str>, parent: Option<&str>, params: &WorkParams, request_id: &str) -> ControlResult<Job> {
+    fn new_job(
+        &self,
+        caller: &Caller,
+        row: &Operation,
+        server_id: Option<&str>,
+        parent: Option<&str>,
+        params: &WorkParams,
+        request_id: &str,
+    ) -> ControlResult<Job> {
         Ok(Job {
             id: hex_id(),
             parent_id: parent.map(str::to_string),
@@ -136,7 +144,13 @@ impl Service {
         })
     }
 
-    fn new_action(&self, caller: &Caller, row: &Operation, server_id: &str, request_id: &str) -> Option<InstanceAction> {
+    fn new_action(
+        &self,
+        caller: &Caller,
+        row: &Operation,
+        server_id: &str,
+        request_id: &str,
+    ) -> Option<InstanceAction> {
         row.instance_action.map(|name| InstanceAction {
             server_id: server_id.to_string(),
             request_id: request_id.to_string(),
@@ -168,11 +182,17 @@ impl Service {
                     if f.arch != image.arch {
                         return Err(ControlError::bad_request_code(
                             "Ecs.0031",
-                            format!("Image {} ({}) does not match the architecture of flavor {}.", image.id, image.arch, f.id),
+                            format!(
+                                "Image {} ({}) does not match the architecture of flavor {}.",
+                                image.id, image.arch, f.id
+                            ),
                         ));
                     }
                     if image.min_ram_mb > f.ram_mb {
-                        return Err(ControlError::bad_request_code("Ecs.0031", "Flavor's memory is too small for requested image."));
+                        return Err(ControlError::bad_request_code(
+                            "Ecs.0031",
+                            "Flavor's memory is too small for requested image.",
+                        ));
                     }
                 }
                 p.image_id = Some(image_id);
@@ -208,7 +228,10 @@ impl Service {
     /// one, is on sale, has the same architecture and fits the image.
     pub fn check_resize_target(&self, server: &Server, target: &str, native: bool) -> ControlResult<&Flavor> {
         let Some(flavor) = self.inventory.flavor(target).filter(|f| !f.disabled) else {
-            return Err(ControlError::bad_request_code("Ecs.0029", format!("Flavor {target} could not be found.")));
+            return Err(ControlError::bad_request_code(
+                "Ecs.0029",
+                format!("Flavor {target} could not be found."),
+            ));
         };
         if flavor.id == server.flavor_id {
             let msg = if native {
@@ -227,7 +250,10 @@ impl Service {
         }
         if let Some(image) = self.inventory.image(&server.image_id) {
             if image.min_ram_mb > flavor.ram_mb {
-                return Err(ControlError::bad_request_code("Ecs.0804", "Flavor's memory is too small for requested image."));
+                return Err(ControlError::bad_request_code(
+                    "Ecs.0804",
+                    "Flavor's memory is too small for requested image.",
+                ));
             }
         }
         Ok(flavor)
@@ -247,7 +273,10 @@ impl Service {
     fn check_image(&self, image_id: &str, native: bool) -> ControlResult<&Image> {
         match self.inventory.image(image_id) {
             Some(i) if i.status == "active" => Ok(i),
-            Some(_) => Err(ControlError::bad_request_code("Ecs.0032", "The image is not in Active state.")),
+            Some(_) => Err(ControlError::bad_request_code(
+                "Ecs.0032",
+                "The image is not in Active state.",
+            )),
             None => Err(ControlError::bad_request_code(
                 "Ecs.0031",
                 if native {
@@ -279,53 +308,88 @@ impl Service {
             .inventory
             .flavor(&spec.flavor_id)
             .filter(|f| !f.disabled)
-            .ok_or_else(|| ControlError::bad_request_code("Ecs.0029", format!("Flavor {} could not be found.", spec.flavor_id)))?
+            .ok_or_else(|| {
+                ControlError::bad_request_code("Ecs.0029", format!("Flavor {} could not be found.", spec.flavor_id))
+            })?
             .clone();
         if !flavor.sellable() {
-            return Err(ControlError::bad_request_code("Ecs.0029", format!("Flavor {} is sold out.", flavor.id)));
+            return Err(ControlError::bad_request_code(
+                "Ecs.0029",
+                format!("Flavor {} is sold out.", flavor.id),
+            ));
         }
         let image = self
             .inventory
             .image(&spec.image_id)
-            .ok_or_else(|| ControlError::bad_request_code("Ecs.0031", format!("Image {} could not be found.", spec.image_id)))?
+            .ok_or_else(|| {
+                ControlError::bad_request_code("Ecs.0031", format!("Image {} could not be found.", spec.image_id))
+            })?
             .clone();
         if image.status != "active" {
-            return Err(ControlError::bad_request_code("Ecs.0032", "The image is not in Active state."));
+            return Err(ControlError::bad_request_code(
+                "Ecs.0032",
+                "The image is not in Active state.",
+            ));
         }
         if image.arch != flavor.arch {
-            return Err(ControlError::bad_request_code("Ecs.0031", "The image does not match the flavor's architecture."));
+            return Err(ControlError::bad_request_code(
+                "Ecs.0031",
+                "The image does not match the flavor's architecture.",
+            ));
         }
         if image.min_ram_mb > flavor.ram_mb {
-            return Err(ControlError::bad_request_code("Ecs.0031", "Flavor's memory is too small for requested image."));
+            return Err(ControlError::bad_request_code(
+                "Ecs.0031",
+                "Flavor's memory is too small for requested image.",
+            ));
         }
         if spec.root_volume.size_gb < image.min_disk_gb {
             return Err(ControlError::bad_request_code(
                 "Ecs.0005",
-                format!("The system disk ({} GB) is smaller than the image's minimum disk ({} GB).", spec.root_volume.size_gb, image.min_disk_gb),
+                format!(
+                    "The system disk ({} GB) is smaller than the image's minimum disk ({} GB).",
+                    spec.root_volume.size_gb, image.min_disk_gb
+                ),
             ));
         }
         if let Some(az) = &spec.availability_zone {
             if az != AVAILABILITY_ZONE {
-                return Err(ControlError::bad_request_code("Ecs.0005", format!("Availability zone {az} does not exist.")));
+                return Err(ControlError::bad_request_code(
+                    "Ecs.0005",
+                    format!("Availability zone {az} does not exist."),
+                ));
             }
         }
         if let Some(deh) = &spec.dedicated_host_id {
             if self.inventory.dedicated_host(deh).is_none() {
-                return Err(ControlError::bad_request_code("Ecs.0005", format!("Dedicated host {deh} does not exist.")));
+                return Err(ControlError::bad_request_code(
+                    "Ecs.0005",
+                    format!("Dedicated host {deh} does not exist."),
+                ));
             }
         }
         if !(1..=MAX_CREATE_COUNT).contains(&spec.count) {
-            return Err(ControlError::bad_request(format!("count must be between 1 and {MAX_CREATE_COUNT}.")));
+            return Err(ControlError::bad_request(format!(
+                "count must be between 1 and {MAX_CREATE_COUNT}."
+            )));
         }
         Ok((flavor, image))
     }
 
     /// Runs one state-changing operation on one server.
-    pub async fn act(&self, caller: &Caller, op: OpId, server_id: &str, params: WorkParams, request_id: &str) -> ControlResult<Accepted> {
+    pub async fn act(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        server_id: &str,
+        params: WorkParams,
+        request_id: &str,
+    ) -> ControlResult<Accepted> {
         let row = self.row(op);
         let server = self.server_for(caller, server_id).await?;
         self.authorizer.authorize(caller, row, Some(&server))?;
-        self.admit_and_claim(caller, row, server, params, None, request_id).await
+        self.admit_and_claim(caller, row, server, params, None, request_id)
+            .await
     }
 
     async fn admit_and_claim(
@@ -349,7 +413,11 @@ impl Service {
             Some(Workflow::Lock) => {
                 // Lock and unlock change only the record: the job is done at once.
                 next.locked = true;
-                next.locked_by = Some(if caller.project_id == server.project_id { LockedBy::Owner } else { LockedBy::Admin });
+                next.locked_by = Some(if caller.project_id == server.project_id {
+                    LockedBy::Owner
+                } else {
+                    LockedBy::Admin
+                });
                 next.locked_reason = params.lock_reason.clone();
                 job.status = JobStatus::Success;
                 job.end_time = Some(Utc::now());
@@ -369,7 +437,11 @@ impl Service {
         let action = action.map(|mut a| {
             if job.status == JobStatus::Success {
                 a.events.push(crate::domain::InstanceActionEvent {
-                    event: super::workflows::event_of(row.workflow.unwrap_or(Workflow::Lock), super::workflows::Step::Finish).to_string(),
+                    event: super::workflows::event_of(
+                        row.workflow.unwrap_or(Workflow::Lock),
+                        super::workflows::Step::Finish,
+                    )
+                    .to_string(),
                     start_time: Utc::now(),
                     finish_time: Some(Utc::now()),
                     result: Some("Success".into()),
@@ -380,7 +452,11 @@ impl Service {
             a
         });
         // A locked server locked again by its owner records nothing (Nova).
-        let action = if row.workflow == Some(Workflow::Lock) && server.locked { None } else { action };
+        let action = if row.workflow == Some(Workflow::Lock) && server.locked {
+            None
+        } else {
+            action
+        };
         let claim = Claim {
             server: next.clone(),
             expected_generation: server.generation,
@@ -390,23 +466,39 @@ impl Service {
         if !self.store.claim(&claim).await? {
             return Err(ControlError::Conflict {
                 code: "Ecs.0603",
-                message: format!("Another operation on instance {} is in progress; try again later.", server.id),
+                message: format!(
+                    "Another operation on instance {} is in progress; try again later.",
+                    server.id
+                ),
             });
         }
         self.engine.wake();
-        Ok(Accepted { job_id: job.id, server: next })
+        Ok(Accepted {
+            job_id: job.id,
+            server: next,
+        })
     }
 
     /// A Huawei batch (start, stop, reboot, delete): one parent job, one
     /// sub-job per server, each admitted on its own. Unknown or foreign ids
     /// refuse the whole request before anything is written.
-    pub async fn batch(&self, caller: &Caller, op: OpId, ids: &[String], params: WorkParams, request_id: &str) -> ControlResult<String> {
+    pub async fn batch(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        ids: &[String],
+        params: WorkParams,
+        request_id: &str,
+    ) -> ControlResult<String> {
         let row = self.row(op);
         if ids.is_empty() {
             return Err(ControlError::bad_request("The servers list must not be empty."));
         }
         if ids.len() > MAX_BATCH {
-            return Err(ControlError::bad_request_code("Ecs.0118", "The number of ECSs exceeds the maximum allowed limit."));
+            return Err(ControlError::bad_request_code(
+                "Ecs.0118",
+                "The number of ECSs exceeds the maximum allowed limit.",
+            ));
         }
         let mut servers = Vec::with_capacity(ids.len());
         for id in ids {
@@ -425,7 +517,10 @@ impl Service {
         self.store.insert_jobs(std::slice::from_ref(&parent)).await?;
         for s in servers {
             let id = s.id.clone();
-            if let Err(e) = self.admit_and_claim(caller, row, s, params.clone(), Some(&parent.id), request_id).await {
+            if let Err(e) = self
+                .admit_and_claim(caller, row, s, params.clone(), Some(&parent.id), request_id)
+                .await
+            {
                 // Refused servers get a failed sub-job; the rest go ahead.
                 let mut failed = self.new_job(caller, row, Some(&id), Some(&parent.id), &params, request_id)?;
                 failed.status = JobStatus::Fail;
@@ -442,7 +537,13 @@ impl Service {
 
     /// Creates `count` servers: records, volumes and ports are written with
     /// their jobs in one transaction; the workers boot them.
-    pub async fn create(&self, caller: &Caller, op: OpId, spec: CreateSpec, request_id: &str) -> ControlResult<(String, Vec<Server>)> {
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        spec: CreateSpec,
+        request_id: &str,
+    ) -> ControlResult<(String, Vec<Server>)> {
         let row = self.row(op);
         self.authorizer.authorize(caller, row, None)?;
         let (flavor, image) = self.validate_create(&spec)?;
@@ -459,8 +560,15 @@ impl Service {
         let now = Utc::now();
         for i in 0..spec.count {
             let id = uuid_id();
-            let name = if spec.count > 1 && spec.auto_rename { format!("{}-{:04}", spec.name, i + 1) } else { spec.name.clone() };
-            let params = WorkParams { prev_vm_state: Some(VmState::Building), ..WorkParams::default() };
+            let name = if spec.count > 1 && spec.auto_rename {
+                format!("{}-{:04}", spec.name, i + 1)
+            } else {
+                spec.name.clone()
+            };
+            let params = WorkParams {
+                prev_vm_state: Some(VmState::Building),
+                ..WorkParams::default()
+            };
             let mut job = self.new_job(caller, row, Some(&id), Some(&parent.id), &params, request_id)?;
             job.job_type = "createSingleServer".into();
             let mut metadata = spec.metadata.clone();
@@ -506,7 +614,10 @@ impl Service {
                 current_job: Some(job.id.clone()),
             });
             let mut device = 'a';
-            for (n, v) in std::iter::once(&spec.root_volume).chain(spec.data_volumes.iter()).enumerate() {
+            for (n, v) in std::iter::once(&spec.root_volume)
+                .chain(spec.data_volumes.iter())
+                .enumerate()
+            {
                 volumes.push(Volume {
                     id: uuid_id(),
                     server_id: Some(id.clone()),
@@ -534,12 +645,16 @@ impl Service {
                 let ip = match &nic.ip_address {
                     Some(ip) => {
                         if used.contains(ip) {
-                            return Err(ControlError::Conflict { code: "Ecs.0005", message: format!("IP address {ip} is already in use.") });
+                            return Err(ControlError::Conflict {
+                                code: "Ecs.0005",
+                                message: format!("IP address {ip} is already in use."),
+                            });
                         }
                         ip.clone()
                     }
-                    None => allocate_ip(&nic.subnet_id, &used)
-                        .ok_or_else(|| ControlError::Capacity { message: format!("Subnet {} has no free address.", nic.subnet_id) })?,
+                    None => allocate_ip(&nic.subnet_id, &used).ok_or_else(|| ControlError::Capacity {
+                        message: format!("Subnet {} has no free address.", nic.subnet_id),
+                    })?,
                 };
                 taken.entry(nic.subnet_id.clone()).or_default().push(ip.clone());
                 let port_id = uuid_id();
@@ -562,7 +677,9 @@ impl Service {
             }
             jobs.push(job);
         }
-        self.store.create_servers(&servers, &volumes, &ports, &jobs, &actions).await?;
+        self.store
+            .create_servers(&servers, &volumes, &ports, &jobs, &actions)
+            .await?;
         self.engine.wake();
         Ok((parent.id, servers))
     }
@@ -570,21 +687,37 @@ impl Service {
     /// The job and its sub-jobs, visible within the caller's project only.
     pub async fn job(&self, caller: &Caller, job_id: &str) -> ControlResult<(Job, Vec<Job>)> {
         self.authorize(caller, OpId::HwShowJob, None).await?;
-        let not_found = || ControlError::NotFound { code: "Common.0011", message: "Failed to query system tasks.".into() };
-        let job = self.store.get_job(job_id).await?.filter(|j| j.project_id == caller.project_id).ok_or_else(not_found)?;
+        let not_found = || ControlError::NotFound {
+            code: "Common.0011",
+            message: "Failed to query system tasks.".into(),
+        };
+        let job = self
+            .store
+            .get_job(job_id)
+            .await?
+            .filter(|j| j.project_id == caller.project_id)
+            .ok_or_else(not_found)?;
         let subs = self.store.sub_jobs(&job.id).await?;
         Ok((job, subs))
     }
 
     pub async fn volumes_and_ports(&self, server_id: &str) -> ControlResult<(Vec<Volume>, Vec<Port>)> {
-        Ok((self.store.volumes_of(server_id).await?, self.store.ports_of(server_id).await?))
+        Ok((
+            self.store.volumes_of(server_id).await?,
+            self.store.ports_of(server_id).await?,
+        ))
     }
 }
 
 /// Picks a free address in the /24 that a subnet maps to.
 fn allocate_ip(subnet_id: &str, used: &[String]) -> Option<String> {
-    let third = subnet_id.bytes().fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32)) % 250;
-    (2..255).map(|n| format!("192.168.{third}.{n}")).find(|ip| !used.contains(ip))
+    let third = subnet_id
+        .bytes()
+        .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32))
+        % 250;
+    (2..255)
+        .map(|n| format!("192.168.{third}.{n}"))
+        .find(|ip| !used.contains(ip))
 }
 
 /// The Huawei error code for a control error, used in sub-job failures.

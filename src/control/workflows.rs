@@ -148,11 +148,7 @@ pub fn plan(workflow: Workflow, p: &WorkParams) -> Vec<Step> {
         Workflow::Delete => steps.extend([PowerOff, Teardown]),
         Workflow::Start => steps.push(PowerOn),
         Workflow::Stop => steps.push(PowerOff),
-        Workflow::RebootSoft => steps.extend([
-            Task(TaskState::RebootPending),
-            Task(TaskState::RebootStarted),
-            Reboot,
-        ]),
+        Workflow::RebootSoft => steps.extend([Task(TaskState::RebootPending), Task(TaskState::RebootStarted), Reboot]),
         Workflow::RebootHard => steps.extend([
             Task(TaskState::RebootPendingHard),
             Task(TaskState::RebootStartedHard),
@@ -160,7 +156,12 @@ pub fn plan(workflow: Workflow, p: &WorkParams) -> Vec<Step> {
         ]),
         Workflow::Resize | Workflow::HwResize => {
             steps.extend([PowerOff, Schedule, Task(TaskState::ResizeMigrating), DetachVolumes]);
-            steps.extend([Task(TaskState::ResizeMigrated), DefineOnTarget, BindPorts, AttachVolumes]);
+            steps.extend([
+                Task(TaskState::ResizeMigrated),
+                DefineOnTarget,
+                BindPorts,
+                AttachVolumes,
+            ]);
             steps.push(Task(TaskState::ResizeFinish));
             if workflow == Workflow::HwResize {
                 // Huawei's resize confirms itself: the source goes at once.
@@ -230,7 +231,6 @@ pub fn final_vm_state(workflow: Workflow, power: PowerState, p: &WorkParams) -> 
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -168,16 +168,12 @@ pub fn status_of(vm: VmState, task: Option<TaskState>) -> &'static str {
             Some(T::RebootingHard | T::RebootPendingHard | T::RebootStartedHard) => "HARD_REBOOT",
             Some(T::Rebuilding | T::RebuildBlockDeviceMapping | T::RebuildSpawning) => "REBUILD",
             Some(T::Migrating) => "MIGRATING",
-            Some(T::ResizePrep | T::ResizeMigrating | T::ResizeMigrated | T::ResizeFinish) => {
-                "RESIZE"
-            }
+            Some(T::ResizePrep | T::ResizeMigrating | T::ResizeMigrated | T::ResizeFinish) => "RESIZE",
             _ => "ACTIVE",
         },
         VmState::Building => "BUILD",
         VmState::Stopped => match task {
-            Some(T::ResizePrep | T::ResizeMigrating | T::ResizeMigrated | T::ResizeFinish) => {
-                "RESIZE"
-            }
+            Some(T::ResizePrep | T::ResizeMigrating | T::ResizeMigrated | T::ResizeFinish) => "RESIZE",
             Some(T::Rebuilding | T::RebuildBlockDeviceMapping | T::RebuildSpawning) => "REBUILD",
             Some(T::Migrating) => "MIGRATING",
             _ => "SHUTOFF",
@@ -311,14 +307,8 @@ mod tests {
     #[test]
     fn status_table_matches_nova() {
         assert_eq!(status_of(VmState::Active, None), "ACTIVE");
-        assert_eq!(
-            status_of(VmState::Active, Some(TaskState::PoweringOff)),
-            "ACTIVE"
-        );
-        assert_eq!(
-            status_of(VmState::Stopped, Some(TaskState::PoweringOn)),
-            "SHUTOFF"
-        );
+        assert_eq!(status_of(VmState::Active, Some(TaskState::PoweringOff)), "ACTIVE");
+        assert_eq!(status_of(VmState::Stopped, Some(TaskState::PoweringOn)), "SHUTOFF");
         assert_eq!(
             status_of(VmState::Resized, Some(TaskState::ResizeReverting)),
             "REVERT_RESIZE"
@@ -328,10 +318,7 @@ mod tests {
             status_of(VmState::Active, Some(TaskState::RebootStartedHard)),
             "HARD_REBOOT"
         );
-        assert_eq!(
-            status_of(VmState::Error, Some(TaskState::Rebuilding)),
-            "REBUILD"
-        );
+        assert_eq!(status_of(VmState::Error, Some(TaskState::Rebuilding)), "REBUILD");
     }
 
     #[test]

@@ -177,7 +177,12 @@ impl ComputeDriver for SimDriver {
         self.vm_mut(server_id, |vm| vm.power = PowerState::Running)
     }
 
-    async fn ensure_disk_imaged(&self, _ctx: &StepContext, _volume_id: &str, _image_id: &str) -> Result<(), DriverError> {
+    async fn ensure_disk_imaged(
+        &self,
+        _ctx: &StepContext,
+        _volume_id: &str,
+        _image_id: &str,
+    ) -> Result<(), DriverError> {
         Ok(())
     }
 

@@ -24,7 +24,12 @@ pub struct BootstrapInfo {
 }
 
 /// Creates the bootstrap identities once, then writes the client files.
-pub async fn bootstrap(store: &dyn Store, data: &Path, endpoint: &str, admin_password: Option<String>) -> anyhow::Result<BootstrapInfo> {
+pub async fn bootstrap(
+    store: &dyn Store,
+    data: &Path,
+    endpoint: &str,
+    admin_password: Option<String>,
+) -> anyhow::Result<BootstrapInfo> {
     let existing = store.get_meta("bootstrap").await?;
     let env_path = data.join("credentials.env");
     let info = match existing {
@@ -49,13 +54,19 @@ pub async fn bootstrap(store: &dyn Store, data: &Path, endpoint: &str, admin_pas
             write_files(store, data, endpoint, &info, &pw).await?;
             tracing::info!(credentials = %env_path.display(), clouds = %data.join("clouds.yaml").display(), "client settings refreshed");
         }
-        None => tracing::warn!(path = %env_path.display(), "credentials file missing: set ECSD_ADMIN_PASSWORD to rewrite it"),
+        None => {
+            tracing::warn!(path = %env_path.display(), "credentials file missing: set ECSD_ADMIN_PASSWORD to rewrite it")
+        }
     }
     Ok(info)
 }
 
 async fn create(store: &dyn Store, password: &str) -> ControlResult<BootstrapInfo> {
-    let domain = Domain { id: hex_id(), name: ACCOUNT_NAME.into(), enabled: true };
+    let domain = Domain {
+        id: hex_id(),
+        name: ACCOUNT_NAME.into(),
+        enabled: true,
+    };
     let project = Project {
         id: hex_id(),
         name: REGION.into(),
@@ -121,14 +132,25 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::fs::PermissionsExt;
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
     f.write_all(contents.as_bytes())?;
     f.sync_all()?;
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
     std::fs::rename(tmp, path)
 }
 
-async fn write_files(store: &dyn Store, data: &Path, endpoint: &str, info: &BootstrapInfo, password: &str) -> anyhow::Result<()> {
+async fn write_files(
+    store: &dyn Store,
+    data: &Path,
+    endpoint: &str,
+    info: &BootstrapInfo,
+    password: &str,
+) -> anyhow::Result<()> {
     let secret = store
         .get_credential(&info.access_key)
         .await?

@@ -27,7 +27,11 @@ pub const TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 #[derive(Debug, Clone)]
 pub enum Scope {
     ProjectId(String),
-    ProjectName { name: String, domain_id: Option<String>, domain_name: Option<String> },
+    ProjectName {
+        name: String,
+        domain_id: Option<String>,
+        domain_name: Option<String>,
+    },
     DomainId(String),
     DomainName(String),
     Unscoped,
@@ -37,7 +41,11 @@ pub enum Scope {
 #[derive(Debug, Clone)]
 pub enum UserRef {
     Id(String),
-    Name { name: String, domain_id: Option<String>, domain_name: Option<String> },
+    Name {
+        name: String,
+        domain_id: Option<String>,
+        domain_name: Option<String>,
+    },
 }
 
 /// A validated token with everything a response or a caller needs.
@@ -130,15 +138,22 @@ impl Identity {
     }
 
     /// Checks a password and issues a token for the requested scope.
-    pub async fn authenticate_password(&self, user: &UserRef, password: &str, scope: &Scope) -> ControlResult<(String, TokenInfo)> {
+    pub async fn authenticate_password(
+        &self,
+        user: &UserRef,
+        password: &str,
+        scope: &Scope,
+    ) -> ControlResult<(String, TokenInfo)> {
         let user = match user {
             UserRef::Id(id) => self.store.get_user(id).await?,
-            UserRef::Name { name, domain_id, domain_name } => {
-                match self.resolve_domain(domain_id, domain_name).await? {
-                    Some(d) => self.store.find_user(&d.id, name).await?,
-                    None => None,
-                }
-            }
+            UserRef::Name {
+                name,
+                domain_id,
+                domain_name,
+            } => match self.resolve_domain(domain_id, domain_name).await? {
+                Some(d) => self.store.find_user(&d.id, name).await?,
+                None => None,
+            },
         };
         // Hash even when the user is unknown so timing does not reveal it.
         let Some(user) = user else {
@@ -166,8 +181,15 @@ impl Identity {
             .ok_or_else(unauthorized)?;
         let project = match scope {
             Scope::ProjectId(id) => Some(self.store.get_project(id).await?.ok_or_else(unauthorized)?),
-            Scope::ProjectName { name, domain_id, domain_name } => {
-                let d = self.resolve_domain(domain_id, domain_name).await?.ok_or_else(unauthorized)?;
+            Scope::ProjectName {
+                name,
+                domain_id,
+                domain_name,
+            } => {
+                let d = self
+                    .resolve_domain(domain_id, domain_name)
+                    .await?
+                    .ok_or_else(unauthorized)?;
                 Some(self.store.find_project(&d.id, name).await?.ok_or_else(unauthorized)?)
             }
             Scope::DomainId(id) if id != &domain.id => return Err(unauthorized()),
@@ -193,7 +215,12 @@ impl Identity {
             methods,
         };
         self.store.put_token(&record).await?;
-        let info = TokenInfo { record, user, domain, project };
+        let info = TokenInfo {
+            record,
+            user,
+            domain,
+            project,
+        };
         self.cache.write().insert(info.record.hash.clone(), info.clone());
         Ok((token, info))
     }
@@ -210,15 +237,31 @@ impl Identity {
         }
         let record = self.store.get_token(&hash).await?.ok_or_else(unauthorized)?;
         if record.expires_at <= now {
-            return Err(ControlError::Unauthenticated { message: "The token has expired.".into() });
+            return Err(ControlError::Unauthenticated {
+                message: "The token has expired.".into(),
+            });
         }
-        let user = self.store.get_user(&record.user_id).await?.filter(|u| u.enabled).ok_or_else(unauthorized)?;
-        let domain = self.store.get_domain(&record.domain_id).await?.ok_or_else(unauthorized)?;
+        let user = self
+            .store
+            .get_user(&record.user_id)
+            .await?
+            .filter(|u| u.enabled)
+            .ok_or_else(unauthorized)?;
+        let domain = self
+            .store
+            .get_domain(&record.domain_id)
+            .await?
+            .ok_or_else(unauthorized)?;
         let project = match &record.project_id {
             Some(p) => Some(self.store.get_project(p).await?.ok_or_else(unauthorized)?),
             None => None,
         };
-        let info = TokenInfo { record, user, domain, project };
+        let info = TokenInfo {
+            record,
+            user,
+            domain,
+            project,
+        };
         self.cache.write().insert(hash, info.clone());
         Ok(info)
     }
@@ -232,12 +275,18 @@ impl Identity {
 
     /// The secret key and owner of an access key, for signature checks.
     pub async fn access_key(&self, access: &str) -> ControlResult<Option<(String, User, Domain)>> {
-        let Some(cred) = self.store.get_credential(access).await? else { return Ok(None) };
+        let Some(cred) = self.store.get_credential(access).await? else {
+            return Ok(None);
+        };
         if cred.status != "active" {
             return Ok(None);
         }
-        let Some(user) = self.store.get_user(&cred.user_id).await?.filter(|u| u.enabled) else { return Ok(None) };
-        let Some(domain) = self.store.get_domain(&user.domain_id).await? else { return Ok(None) };
+        let Some(user) = self.store.get_user(&cred.user_id).await?.filter(|u| u.enabled) else {
+            return Ok(None);
+        };
+        let Some(domain) = self.store.get_domain(&user.domain_id).await? else {
+            return Ok(None);
+        };
         Ok(Some((cred.secret_sealed, user, domain)))
     }
 

@@ -133,10 +133,5 @@ pub trait Store: Send + Sync + 'static {
     async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>>;
     async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>>;
     /// Adds or replaces (by event name) an event of an action.
-    async fn record_event(
-        &self,
-        server_id: &str,
-        request_id: &str,
-        event: &InstanceActionEvent,
-    ) -> ControlResult<()>;
+    async fn record_event(&self, server_id: &str, request_id: &str, event: &InstanceActionEvent) -> ControlResult<()>;
 }

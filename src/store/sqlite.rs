@@ -12,8 +12,7 @@ use serde::Serialize;
 
 use super::{Claim, Page, ServerFilter, Store};
 use crate::domain::{
-    ControlError, ControlResult, InstanceAction, InstanceActionEvent, Job, JobStepRecord, Port,
-    Server, VmState, Volume,
+    ControlError, ControlResult, InstanceAction, InstanceActionEvent, Job, JobStepRecord, Port, Server, VmState, Volume,
 };
 use crate::identity::model::{Credential, Domain, Project, TokenRecord, User};
 
@@ -85,9 +84,7 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SqliteStore {
-            conn: Mutex::new(conn),
-        })
+        Ok(SqliteStore { conn: Mutex::new(conn) })
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> ControlResult<T>) -> ControlResult<T> {
@@ -140,7 +137,8 @@ fn write_server(tx: &Transaction, s: &Server) -> ControlResult<()> {
 }
 
 fn write_job(tx: &Transaction, j: &Job) -> ControlResult<()> {
-    let runnable = !j.status.is_final() && j.parent_id.is_some() || (!j.status.is_final() && j.server_id.is_some());
+    // Unfinished parents stay runnable too, so recovery can close them.
+    let runnable = !j.status.is_final();
     tx.execute(
         "INSERT INTO jobs (id, parent_id, project_id, status, runnable, seq, doc)
          VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?6)
@@ -234,8 +232,10 @@ fn matches(s: &Server, f: &ServerFilter, ports: &[Port]) -> bool {
 impl Store for SqliteStore {
     async fn get_meta(&self, key: &str) -> ControlResult<Option<String>> {
         self.with(|c| {
-            Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                .optional()?)
+            Ok(
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                    .optional()?,
+            )
         })
     }
 
@@ -499,10 +499,7 @@ impl Store for SqliteStore {
     }
 
     async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>> {
-        self.get_docs(
-            "SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id",
-            &[&server_id],
-        )
+        self.get_docs("SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id", &[&server_id])
     }
 
     async fn put_port(&self, p: &Port) -> ControlResult<()> {
@@ -540,10 +537,7 @@ impl Store for SqliteStore {
     }
 
     async fn sub_jobs(&self, parent_id: &str) -> ControlResult<Vec<Job>> {
-        self.get_docs(
-            "SELECT doc FROM jobs WHERE parent_id = ?1 ORDER BY seq",
-            &[&parent_id],
-        )
+        self.get_docs("SELECT doc FROM jobs WHERE parent_id = ?1 ORDER BY seq", &[&parent_id])
     }
 
     async fn runnable_jobs(&self, node: &str, now: DateTime<Utc>) -> ControlResult<Vec<Job>> {
@@ -673,12 +667,7 @@ impl Store for SqliteStore {
         )
     }
 
-    async fn record_event(
-        &self,
-        server_id: &str,
-        request_id: &str,
-        event: &InstanceActionEvent,
-    ) -> ControlResult<()> {
+    async fn record_event(&self, server_id: &str, request_id: &str, event: &InstanceActionEvent) -> ControlResult<()> {
         self.tx(|tx| {
             let doc: Option<String> = tx
                 .query_row(

@@ -1,0 +1,123 @@
+//! An in-process ecsd on a temporary data directory, with the simulated
+//! driver at zero delay and the engine driven explicitly by the test.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use ecsd::app::{build, App, ServeOptions};
+use ecsd::catalog::OpId;
+use ecsd::config::FileConfig;
+use ecsd::control::service::{CreateSpec, NicSpec, VolumeSpec};
+use ecsd::control::workflows::WorkParams;
+use ecsd::domain::{AuthMethod, Caller, Server};
+
+pub const IMAGE: &str = "e215580f-73ad-429d-b6f2-5433947433b0";
+pub const IMAGE2: &str = "6c3e5a0b-1f4d-4c6e-9a51-2f0d3b7c9e01";
+pub const DEH: &str = "459a2b9d-804a-4745-ab19-a113bb1b4ddc";
+
+pub struct Kit {
+    pub app: App,
+    pub caller: Caller,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn kit() -> Kit {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = ServeOptions {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        data: dir.path().to_path_buf(),
+        sim_step_ms: 0,
+        file: FileConfig::default(),
+        admin_password: Some("Test-password-1".into()),
+        public_url: Some("http://127.0.0.1:1".into()),
+    };
+    let app = build(&opts).await.expect("build app");
+    let b = app.bootstrap.clone();
+    let caller = Caller {
+        user_id: b.user_id,
+        user_name: "admin".into(),
+        domain_id: b.domain_id,
+        domain_name: "ecsd".into(),
+        project_id: b.project_id,
+        project_name: "local-1".into(),
+        is_admin: true,
+        method: AuthMethod::Token,
+    };
+    Kit { app, caller, _dir: dir }
+}
+
+impl Kit {
+    pub fn service(&self) -> &Arc<ecsd::control::service::Service> {
+        &self.app.state.service
+    }
+
+    pub async fn run(&self) {
+        self.app.engine.run_pending().await.expect("run jobs");
+    }
+
+    pub async fn server(&self, id: &str) -> Server {
+        self.service()
+            .store
+            .get_server(id)
+            .await
+            .expect("store")
+            .expect("server exists")
+    }
+
+    /// A booted (ACTIVE) server with the given flavor.
+    pub async fn active_server(&self, flavor: &str) -> Server {
+        let id = self.create_server(flavor).await;
+        self.run().await;
+        self.server(&id).await
+    }
+
+    /// Accepts a create and returns the server id without running its job.
+    pub async fn create_server(&self, flavor: &str) -> String {
+        let spec = CreateSpec {
+            name: "t".into(),
+            image_id: IMAGE.into(),
+            flavor_id: flavor.into(),
+            count: 1,
+            vpc_id: "11111111-1111-1111-1111-111111111111".into(),
+            nics: vec![NicSpec {
+                network_id: "11111111-1111-1111-1111-111111111111".into(),
+                subnet_id: "22222222-2222-2222-2222-222222222222".into(),
+                ip_address: None,
+            }],
+            root_volume: VolumeSpec {
+                volume_type: "SSD".into(),
+                size_gb: 40,
+                delete_on_termination: true,
+            },
+            data_volumes: vec![VolumeSpec {
+                volume_type: "SAS".into(),
+                size_gb: 20,
+                delete_on_termination: false,
+            }],
+            availability_zone: None,
+            key_name: None,
+            user_data: None,
+            metadata: Default::default(),
+            tags: vec!["team=dev".into()],
+            description: String::new(),
+            dedicated_host_id: None,
+            auto_rename: true,
+        };
+        let (_, servers) = self
+            .service()
+            .create(&self.caller, OpId::HwCreate, spec, "req-create")
+            .await
+            .expect("create");
+        servers[0].id.clone()
+    }
+
+    pub async fn act(&self, op: OpId, id: &str, params: WorkParams) -> String {
+        self.service()
+            .act(&self.caller, op, id, params, &format!("req-{}", uuid::Uuid::new_v4()))
+            .await
+            .expect("accepted")
+            .job_id
+    }
+}

@@ -1,0 +1,359 @@
+//! Every workflow, run three ways: straight through; interrupted at each
+//! step (before it, and after its effect but before its commit, so that
+//! recovery repeats it) and then recovered; and failed at each step.
+//! Interrupted runs must end exactly where the straight run ends.
+
+mod common;
+
+use common::{kit, Kit, DEH, IMAGE2};
+use ecsd::catalog::{op, OpId};
+use ecsd::control::engine::CrashPoint;
+use ecsd::control::workflows::{plan, WorkParams};
+use ecsd::domain::{JobStatus, PowerState, Server, VmState};
+use ecsd::driver::sim::FaultRule;
+
+/// The states a scenario starts from.
+#[derive(Clone, Copy, Debug)]
+enum Start {
+    Active,
+    Stopped,
+    Resized,
+}
+
+struct Scenario {
+    op: OpId,
+    start: Start,
+    params: fn() -> WorkParams,
+    expect_vm: VmState,
+    expect_power: PowerState,
+}
+
+fn none() -> WorkParams {
+    WorkParams::default()
+}
+fn hard() -> WorkParams {
+    WorkParams {
+        hard: true,
+        ..WorkParams::default()
+    }
+}
+fn to_medium() -> WorkParams {
+    WorkParams {
+        flavor_id: Some("s6.medium.2".into()),
+        ..WorkParams::default()
+    }
+}
+fn to_medium_restart() -> WorkParams {
+    WorkParams {
+        flavor_id: Some("s6.medium.2".into()),
+        restart_after: true,
+        ..WorkParams::default()
+    }
+}
+fn image2() -> WorkParams {
+    WorkParams {
+        image_id: Some(IMAGE2.into()),
+        ..WorkParams::default()
+    }
+}
+fn image2_restart() -> WorkParams {
+    WorkParams {
+        image_id: Some(IMAGE2.into()),
+        restart_after: true,
+        ..WorkParams::default()
+    }
+}
+fn to_deh() -> WorkParams {
+    WorkParams {
+        dedicated_host_id: Some(DEH.into()),
+        ..WorkParams::default()
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    use OpId::*;
+    let s = |op, start, params: fn() -> WorkParams, expect_vm, expect_power| Scenario {
+        op,
+        start,
+        params,
+        expect_vm,
+        expect_power,
+    };
+    vec![
+        s(NovaStop, Start::Active, none, VmState::Stopped, PowerState::Shutdown),
+        s(NovaStart, Start::Stopped, none, VmState::Active, PowerState::Running),
+        s(
+            NovaRebootSoft,
+            Start::Active,
+            none,
+            VmState::Active,
+            PowerState::Running,
+        ),
+        s(
+            NovaRebootHard,
+            Start::Stopped,
+            hard,
+            VmState::Active,
+            PowerState::Running,
+        ),
+        s(
+            NovaResize,
+            Start::Active,
+            to_medium,
+            VmState::Resized,
+            PowerState::Running,
+        ),
+        s(
+            NovaResize,
+            Start::Stopped,
+            to_medium,
+            VmState::Resized,
+            PowerState::Shutdown,
+        ),
+        s(
+            NovaConfirmResize,
+            Start::Resized,
+            none,
+            VmState::Active,
+            PowerState::Running,
+        ),
+        s(
+            NovaRevertResize,
+            Start::Resized,
+            none,
+            VmState::Active,
+            PowerState::Running,
+        ),
+        s(NovaRebuild, Start::Active, image2, VmState::Active, PowerState::Running),
+        s(
+            NovaRebuild,
+            Start::Stopped,
+            image2,
+            VmState::Stopped,
+            PowerState::Shutdown,
+        ),
+        s(
+            HwChangeOs,
+            Start::Stopped,
+            image2,
+            VmState::Stopped,
+            PowerState::Shutdown,
+        ),
+        s(
+            HwChangeOsWithStop,
+            Start::Active,
+            image2_restart,
+            VmState::Active,
+            PowerState::Running,
+        ),
+        s(
+            HwReinstallOs,
+            Start::Stopped,
+            none,
+            VmState::Stopped,
+            PowerState::Shutdown,
+        ),
+        s(
+            HwResize,
+            Start::Stopped,
+            to_medium,
+            VmState::Stopped,
+            PowerState::Shutdown,
+        ),
+        s(
+            HwResizeWithStop,
+            Start::Active,
+            to_medium_restart,
+            VmState::Active,
+            PowerState::Running,
+        ),
+        s(
+            HwMigrate,
+            Start::Stopped,
+            to_deh,
+            VmState::Stopped,
+            PowerState::Shutdown,
+        ),
+        s(NovaDelete, Start::Active, none, VmState::Deleted, PowerState::NoState),
+        s(HwBatchStop, Start::Active, none, VmState::Stopped, PowerState::Shutdown),
+    ]
+}
+
+async fn prepared(k: &Kit, start: Start) -> Server {
+    let s = k.active_server("s6.small.1").await;
+    match start {
+        Start::Active => {}
+        Start::Stopped => {
+            k.act(OpId::NovaStop, &s.id, none()).await;
+            k.run().await;
+        }
+        Start::Resized => {
+            k.act(OpId::NovaResize, &s.id, to_medium()).await;
+            k.run().await;
+        }
+    }
+    let s = k.server(&s.id).await;
+    assert_eq!(s.task_state, None);
+    s
+}
+
+/// What must match between a straight run and a recovered one.
+fn outcome(
+    s: &Server,
+) -> (
+    VmState,
+    Option<ecsd::domain::TaskState>,
+    PowerState,
+    String,
+    String,
+    bool,
+    Option<String>,
+) {
+    (
+        s.vm_state,
+        s.task_state,
+        s.power_state,
+        s.flavor_id.clone(),
+        s.image_id.clone(),
+        s.host.is_some(),
+        s.dedicated_host_id.clone(),
+    )
+}
+
+async fn straight(sc: &Scenario) -> (Server, usize) {
+    let k = kit().await;
+    let s = prepared(&k, sc.start).await;
+    let job = k.act(sc.op, &s.id, (sc.params)()).await;
+    k.run().await;
+    let done = k.server(&s.id).await;
+    let j = k.service().store.get_job(&job).await.unwrap().unwrap();
+    assert_eq!(j.status, JobStatus::Success, "{:?}: {:?}", sc.op, j.fail_reason);
+    assert_eq!(done.vm_state, sc.expect_vm, "{:?}", sc.op);
+    assert_eq!(done.power_state, sc.expect_power, "{:?}", sc.op);
+    assert_eq!(done.task_state, None);
+    assert_eq!(done.current_job, None);
+    let steps = k.service().store.job_steps(&job).await.unwrap();
+    assert!(steps.iter().all(|s| s.attempts == 1 && s.finished_at.is_some()));
+    (done, steps.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_workflow_finishes_and_survives_interruption_at_every_step() {
+    for sc in scenarios() {
+        let (expected, n_steps) = straight(&sc).await;
+        let name = op(sc.op).name;
+        for index in 0..n_steps {
+            for point in [CrashPoint::BeforeStep(index), CrashPoint::AfterEffect(index)] {
+                let k = kit().await;
+                let s = prepared(&k, sc.start).await;
+                k.app.engine.crash_at(name, point);
+                let job = k.act(sc.op, &s.id, (sc.params)()).await;
+                let first = k.app.engine.run_pending().await;
+                assert!(first.is_err(), "{name} {point:?}: the simulated crash did not happen");
+                // Recovery: the job is picked up again and re-runs the current step.
+                k.run().await;
+                let done = k.server(&s.id).await;
+                let j = k.service().store.get_job(&job).await.unwrap().unwrap();
+                assert_eq!(j.status, JobStatus::Success, "{name} {point:?}: {:?}", j.fail_reason);
+                assert_eq!(outcome(&done), outcome(&expected), "{name} {point:?}");
+                if let CrashPoint::AfterEffect(i) = point {
+                    let steps = k.service().store.job_steps(&job).await.unwrap();
+                    assert_eq!(steps[i].attempts, 2, "{name}: step {i} should have run twice");
+                }
+                let vols = k.service().store.volumes_of(&s.id).await.unwrap();
+                if done.vm_state != VmState::Deleted {
+                    assert_eq!(
+                        vols.iter().filter(|v| v.bootable).count(),
+                        1,
+                        "{name} {point:?}: one system disk"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_at_any_step_fails_the_job_and_leaves_no_task_in_flight() {
+    for sc in scenarios() {
+        let name = op(sc.op).name;
+        let workflow = op(sc.op).workflow.expect("stateful operation");
+        let k0 = kit().await;
+        let s0 = prepared(&k0, sc.start).await;
+        let mut p = (sc.params)();
+        p.prev_vm_state = Some(s0.vm_state);
+        p.was_running = s0.power_state == PowerState::Running;
+        let steps = plan(workflow, &p);
+        for step in steps.iter().filter(|s| s.name() != "finish") {
+            let k = kit().await;
+            let s = prepared(&k, sc.start).await;
+            let sim = k.app.state.sim.clone().expect("sim driver");
+            sim.add_fault(FaultRule {
+                operation: name.into(),
+                step: step.name().into(),
+                times: 1,
+                server_id: None,
+                code: "Ecs.1000".into(),
+                reason: "injected".into(),
+            });
+            let job = k.act(sc.op, &s.id, (sc.params)()).await;
+            k.run().await;
+            let j = k.service().store.get_job(&job).await.unwrap().unwrap();
+            let done = k.server(&s.id).await;
+            // Batch jobs report on their sub-job.
+            let failed = if j.server_id.is_none() {
+                k.service().store.sub_jobs(&job).await.unwrap().remove(0)
+            } else {
+                j.clone()
+            };
+            assert_eq!(failed.status, JobStatus::Fail, "{name} at {}", step.name());
+            assert_eq!(failed.error_code.as_deref(), Some("Ecs.1000"));
+            assert_eq!(failed.fail_reason.as_deref(), Some("injected"));
+            assert_eq!(done.task_state, None, "{name} at {}", step.name());
+            assert_eq!(done.current_job, None);
+            let destructive = steps
+                .iter()
+                .take_while(|x| x != &step)
+                .chain(std::iter::once(step))
+                .any(|x| x.destructive());
+            if destructive {
+                assert_eq!(done.vm_state, VmState::Error, "{name} at {}", step.name());
+                assert!(done.fault.is_some());
+            } else {
+                assert_eq!(done.vm_state, s.vm_state, "{name} at {}: rolled back", step.name());
+            }
+            if let Some(parent) = &j.parent_id.clone().or((j.server_id.is_none()).then(|| j.id.clone())) {
+                let parent = k.service().store.get_job(parent).await.unwrap().unwrap();
+                assert_eq!(parent.status, JobStatus::Fail);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn create_recovers_from_a_crash_at_every_step() {
+    let mut crashed = 0;
+    for index in 0..20 {
+        let k = kit().await;
+        k.app
+            .engine
+            .crash_at("ecs.createServers", CrashPoint::AfterEffect(index));
+        let id = k.create_server("s6.small.1").await;
+        let first = k.app.engine.run_pending().await;
+        if k.app.engine.crash_armed() {
+            // The plan has fewer steps than `index`: every step was covered.
+            assert!(first.is_ok());
+            break;
+        }
+        crashed += 1;
+        assert!(first.is_err());
+        k.run().await;
+        let s = k.server(&id).await;
+        assert_eq!(s.vm_state, VmState::Active, "crash after step {index}");
+        assert_eq!(s.power_state, PowerState::Running);
+        assert!(s.launched_at.is_some() && s.host.is_some());
+        let ports = k.service().store.ports_of(&id).await.unwrap();
+        assert!(ports.iter().all(|p| p.binding_host == s.host));
+    }
+    assert!(crashed >= 8, "create has at least eight steps, crashed in {crashed}");
+}
