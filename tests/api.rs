@@ -1,0 +1,407 @@
+//! The HTTP surface in process (no socket): bad input in every dialect,
+//! authentication failures, and isolation between projects and accounts.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Utc;
+use common::{kit, Kit};
+use ecsd::api::aksk;
+use ecsd::identity::model::{Domain, Project, User};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+}
+
+async fn call(k: &Kit, req: Request<Body>) -> Resp {
+    let router = ecsd::api::router(k.app.state.clone());
+    let resp = router.oneshot(req).await.expect("response");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Resp { status, headers, body }
+}
+
+async fn token_for(k: &Kit, user: &str, password: &str, domain: &str, project_id: &str) -> String {
+    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": user, "password": password, "domain": {"name": domain}}}}, "scope": {"project": {"id": project_id}}}});
+    let r = call(
+        k,
+        Request::post("/v3/auth/tokens")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.headers["x-subject-token"].to_str().unwrap().to_string()
+}
+
+async fn admin_token(k: &Kit) -> String {
+    token_for(k, "admin", "Test-password-1", "ecsd", &k.caller.project_id).await
+}
+
+fn post(path: &str, token: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header("x-auth-token", token)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn get(path: &str, token: &str) -> Request<Body> {
+    Request::get(path)
+        .header("x-auth-token", token)
+        .body(Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn nova_bad_input_gets_nova_faults() {
+    let k = kit().await;
+    let t = admin_token(&k).await;
+    let s = k.active_server("s6.small.1").await;
+    let action = format!("/v2.1/servers/{}/action", s.id);
+
+    let r = call(&k, post(&action, &t, "{not json")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["badRequest"]["message"], "Malformed request body");
+
+    let r = call(&k, post(&action, &t, r#"{"foo": null}"#)).await;
+    assert_eq!(r.body["badRequest"]["message"], "There is no such action: foo");
+
+    let r = call(&k, post(&action, &t, r#"{"reboot": {"type": "FOO"}}"#)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'FOO' is not one of"));
+
+    let r = call(&k, post(&action, &t, r#"{"resize": {}}"#)).await;
+    assert!(r.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("'flavorRef' is a required property"));
+
+    let r = call(&k, post(&action, &t, r#"{"resize": {"flavorRef": "nope"}}"#)).await;
+    assert_eq!(r.body["badRequest"]["message"], "Flavor nope could not be found.");
+
+    let r = call(&k, post(&action, &t, r#"{"resize": {"flavorRef": "s6.small.1"}}"#)).await;
+    assert_eq!(
+        r.body["badRequest"]["message"],
+        "When resizing, instances must change flavor!"
+    );
+
+    let r = call(&k, post(&action, &t, r#"{"rebuild": {"imageRef": "not-a-uuid"}}"#)).await;
+    assert!(r.body["badRequest"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("is not a 'uuid'"));
+
+    let r = call(
+        &k,
+        Request::post(&action)
+            .header("x-auth-token", &t)
+            .header("content-type", "application/xml")
+            .body(Body::from("<x/>"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(r.body["badMediaType"]["code"], 415);
+
+    let big = format!(
+        r#"{{"rebuild": {{"imageRef": "{}", "name": "{}"}}}}"#,
+        common::IMAGE2,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let r = call(&k, post(&action, &t, &big)).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+
+    let r = call(&k, post("/v2.1/servers/not-a-uuid/action", &t, r#"{"os-stop": null}"#)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        r.body["itemNotFound"]["message"],
+        "Instance not-a-uuid could not be found."
+    );
+
+    // Wrong state: Nova's exact text.
+    let r = call(&k, post(&action, &t, r#"{"os-start": null}"#)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        r.body["conflictingRequest"]["message"],
+        format!("Cannot 'start' instance {} while it is in vm_state active", s.id)
+    );
+
+    // Microversions: bad syntax 400, out of range 406.
+    let mut req = get(&format!("/v2.1/servers/{}", s.id), &t);
+    req.headers_mut()
+        .insert("openstack-api-version", "compute 2.a".parse().unwrap());
+    assert_eq!(call(&k, req).await.status, StatusCode::BAD_REQUEST);
+    let mut req = get(&format!("/v2.1/servers/{}", s.id), &t);
+    req.headers_mut()
+        .insert("openstack-api-version", "compute 2.999".parse().unwrap());
+    let r = call(&k, req).await;
+    assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE);
+    let mut req = get(&format!("/v2.1/servers/{}", s.id), &t);
+    req.headers_mut()
+        .insert("openstack-api-version", "compute 2.73".parse().unwrap());
+    let r = call(&k, req).await;
+    assert_eq!(r.headers["openstack-api-version"], "compute 2.73");
+    assert_eq!(r.body["server"]["locked"], false);
+    assert!(r.body["server"]["locked_reason"].is_null());
+    assert!(r.headers.contains_key("x-openstack-request-id"));
+    // At 2.1 no later field leaks in.
+    let r = call(&k, get(&format!("/v2.1/servers/{}", s.id), &t)).await;
+    assert!(r.body["server"].get("locked").is_none());
+    assert!(r.body["server"]["flavor"]["id"].is_string());
+}
+
+#[tokio::test]
+async fn huawei_bad_input_gets_ecs_errors() {
+    let k = kit().await;
+    let t = admin_token(&k).await;
+    let s = k.active_server("s6.small.1").await;
+    let p = &k.caller.project_id;
+
+    let r = call(&k, post(&format!("/v1/{p}/cloudservers/{}/resize", s.id), &t, "")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "Common.0002");
+
+    let r = call(
+        &k,
+        post(
+            &format!("/v1/{p}/cloudservers/{}/resize", s.id),
+            &t,
+            r#"{"resize": {"flavorRef": 5}}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "Ecs.0005");
+
+    // Active without withStopServer: state error.
+    let r = call(
+        &k,
+        post(
+            &format!("/v1/{p}/cloudservers/{}/resize", s.id),
+            &t,
+            r#"{"resize": {"flavorRef": "s6.large.2"}}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "Ecs.0100");
+
+    let body = r#"{"resize": {"flavorRef": "kc1.large.2", "mode": "withStopServer"}}"#;
+    let r = call(&k, post(&format!("/v1.1/{p}/cloudservers/{}/resize", s.id), &t, body)).await;
+    assert_eq!(r.body["error"]["code"], "Ecs.0804");
+
+    let body = r#"{"resize": {"flavorRef": "s6.large.2", "mode": "withStopServer"}, "dry_run": true}"#;
+    let r = call(&k, post(&format!("/v1.1/{p}/cloudservers/{}/resize", s.id), &t, body)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert_eq!(k.server(&s.id).await.flavor_id, "s6.small.1", "dry run changes nothing");
+
+    let r = call(&k, get(&format!("/v1/{p}/cloudservers/{}", uuid::Uuid::new_v4()), &t)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.body["error"]["code"], "Ecs.0114");
+
+    let r = call(&k, get(&format!("/v1/{p}/jobs/ffffffffffffffffffffffffffffffff"), &t)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["error"]["code"], "Common.0011");
+
+    let ids: Vec<Value> = (0..1001)
+        .map(|_| json!({"id": uuid::Uuid::new_v4().to_string()}))
+        .collect();
+    let body = json!({"os-stop": {"servers": ids}}).to_string();
+    let r = call(&k, post(&format!("/v1/{p}/cloudservers/action"), &t, &body)).await;
+    assert_eq!(r.body["error"]["code"], "Ecs.0118");
+
+    let r = call(&k, get(&format!("/v1/{p}/nothing-here"), &t)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn authentication_failures_are_401_in_each_format() {
+    let k = kit().await;
+    let p = k.caller.project_id.clone();
+    let r = call(&k, Request::get("/v2.1/servers").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.body["error"]["title"], "Unauthorized");
+    assert!(r.headers.contains_key("www-authenticate"));
+
+    let r = call(&k, get("/v2.1/servers", "bogus")).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    let r = call(
+        &k,
+        Request::get(format!("/v1/{p}/cloudservers/detail"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.body["error_code"], "APIGW.0305");
+
+    let bad = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "password": "wrong", "domain": {"name": "ecsd"}}}}}});
+    let r = call(
+        &k,
+        Request::post("/v3/auth/tokens")
+            .body(Body::from(bad.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.body["error"]["code"], 401);
+}
+
+/// Signs a request the way the Huawei SDK does.
+fn signed(k: &Kit, method: &str, path: &str, body: &str, date: chrono::DateTime<Utc>, tamper: bool) -> Request<Body> {
+    let ak = k.app.bootstrap.access_key.clone();
+    let sk = secret_key(k);
+    let sdk_date = aksk::format_sdk_date(date);
+    let mut builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "127.0.0.1:8774")
+        .header("content-type", "application/json;charset=UTF-8")
+        .header("x-project-id", &k.caller.project_id)
+        .header("x-sdk-date", &sdk_date);
+    let mut headers = axum::http::HeaderMap::new();
+    for (n, v) in builder.headers_ref().unwrap() {
+        headers.insert(n, v.clone());
+    }
+    let signed_headers: Vec<String> = ["content-type", "host", "x-project-id", "x-sdk-date"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let canon = aksk::canonical_request(method, path, "", &headers, &signed_headers, body.as_bytes()).unwrap();
+    let sig = aksk::sign(sk.as_bytes(), &aksk::string_to_sign(&sdk_date, &canon));
+    builder = builder.header(
+        "authorization",
+        format!(
+            "SDK-HMAC-SHA256 Access={ak}, SignedHeaders={}, Signature={sig}",
+            signed_headers.join(";")
+        ),
+    );
+    let sent = if tamper {
+        body.replace("SOFT", "HARD")
+    } else {
+        body.to_string()
+    };
+    builder.body(Body::from(sent)).unwrap()
+}
+
+fn secret_key(k: &Kit) -> String {
+    let store = k.service().store.clone();
+    let ak = k.app.bootstrap.access_key.clone();
+    tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current()
+            .block_on(async move { store.get_credential(&ak).await.unwrap().unwrap().secret_sealed })
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aksk_signatures_are_checked() {
+    let k = kit().await;
+    let s = k.active_server("s6.small.1").await;
+    let p = k.caller.project_id.clone();
+    let path = format!("/v1/{p}/cloudservers/{}", s.id);
+    let r = call(&k, signed(&k, "GET", &path, "", Utc::now(), false)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["server"]["id"], s.id.as_str());
+
+    let stale = Utc::now() - chrono::TimeDelta::minutes(16);
+    let r = call(&k, signed(&k, "GET", &path, "", stale, false)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.body["error_code"], "APIGW.0301");
+    assert!(r.body["error_msg"].as_str().unwrap().contains("signature expired"));
+
+    let body = json!({"reboot": {"servers": [{"id": s.id}], "type": "SOFT"}}).to_string();
+    let action = format!("/v1/{p}/cloudservers/action");
+    let r = call(&k, signed(&k, "POST", &action, &body, Utc::now(), true)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "a tampered body is refused");
+    let r = call(&k, signed(&k, "POST", &action, &body, Utc::now(), false)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn other_projects_and_accounts_see_nothing() {
+    let k = kit().await;
+    let s = k.active_server("s6.small.1").await;
+    let store = k.service().store.clone();
+    // A second project in the same account, and a second account.
+    let p2 = Project {
+        id: ecsd::domain::hex_id(),
+        name: "local-2".into(),
+        domain_id: k.caller.domain_id.clone(),
+        parent_id: None,
+        description: String::new(),
+        enabled: true,
+    };
+    store.put_project(&p2).await.unwrap();
+    let d2 = Domain {
+        id: ecsd::domain::hex_id(),
+        name: "other".into(),
+        enabled: true,
+    };
+    store.put_domain(&d2).await.unwrap();
+    let p3 = Project {
+        id: ecsd::domain::hex_id(),
+        name: "local-1".into(),
+        domain_id: d2.id.clone(),
+        ..p2.clone()
+    };
+    store.put_project(&p3).await.unwrap();
+    let u2 = User {
+        id: ecsd::domain::hex_id(),
+        name: "root".into(),
+        domain_id: d2.id.clone(),
+        password_hash: ecsd::identity::hash_password("Other-pw-1").unwrap(),
+        enabled: true,
+        account_admin: true,
+        created: Utc::now(),
+    };
+    store.put_user(&u2).await.unwrap();
+
+    let t2 = token_for(&k, "admin", "Test-password-1", "ecsd", &p2.id).await;
+    let t3 = token_for(&k, "root", "Other-pw-1", "other", &p3.id).await;
+    for t in [&t2, &t3] {
+        let r = call(&k, get(&format!("/v2.1/servers/{}", s.id), t)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = call(
+            &k,
+            post(&format!("/v2.1/servers/{}/action", s.id), t, r#"{"os-stop": null}"#),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = call(&k, get("/v2.1/servers/detail", t)).await;
+        assert_eq!(r.body["servers"].as_array().map(Vec::len), Some(0));
+    }
+    // A user cannot scope into another account's project.
+    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "root", "password": "Other-pw-1", "domain": {"name": "other"}}}}, "scope": {"project": {"id": k.caller.project_id}}}});
+    let r = call(
+        &k,
+        Request::post("/v3/auth/tokens")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // A token for one project does not reach another project's URL.
+    let p1 = &k.caller.project_id;
+    let r = call(&k, get(&format!("/v2.1/{p1}/servers/{}", s.id), &t2)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = call(&k, get(&format!("/v1/{p1}/cloudservers/{}", s.id), &t3)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        k.server(&s.id).await.vm_state,
+        ecsd::domain::VmState::Active,
+        "nothing changed"
+    );
+}
