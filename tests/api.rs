@@ -366,6 +366,9 @@ async fn other_projects_and_accounts_see_nothing() {
         enabled: true,
         account_admin: true,
         created: Utc::now(),
+        description: String::new(),
+        email: None,
+        default_project_id: None,
     };
     store.put_user(&u2).await.unwrap();
 

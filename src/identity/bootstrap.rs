@@ -83,6 +83,9 @@ async fn create(store: &dyn Store, password: &str) -> ControlResult<BootstrapInf
         enabled: true,
         account_admin: true,
         created: Utc::now(),
+        description: String::new(),
+        email: None,
+        default_project_id: None,
     };
     let access = access_key_id();
     let cred = Credential {

@@ -32,6 +32,12 @@ pub struct User {
     /// The account administrator holds every action within its account.
     pub account_admin: bool,
     pub created: DateTime<Utc>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub default_project_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,4 +62,121 @@ pub struct TokenRecord {
     pub expires_at: DateTime<Utc>,
     pub audit_id: String,
     pub methods: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    pub domain_id: String,
+    pub description: String,
+    pub created: DateTime<Utc>,
+}
+
+/// A custom policy (Huawei `OS-ROLE` role) owned by an account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomRole {
+    pub id: String,
+    /// `custom_<domain_id>_<n>`, as Huawei names them.
+    pub name: String,
+    pub display_name: String,
+    pub domain_id: String,
+    /// `XA` (project-level services) or `AX` (global services).
+    pub role_type: String,
+    pub description: String,
+    pub description_cn: String,
+    pub policy: serde_json::Value,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+/// Where a grant applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantScope {
+    /// One project.
+    Project,
+    /// The account itself (global services such as IAM).
+    Domain,
+    /// Every project of the account (`OS-INHERIT ... inherited_to_projects`).
+    AllProjects,
+}
+
+impl GrantScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantScope::Project => "project",
+            GrantScope::Domain => "domain",
+            GrantScope::AllProjects => "all_projects",
+        }
+    }
+}
+
+/// Who receives a grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorKind {
+    Group,
+    User,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Group => "group",
+            ActorKind::User => "user",
+        }
+    }
+}
+
+/// A role (system or custom policy) granted to a group or user on a scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Grant {
+    pub scope: GrantScope,
+    /// Project id for `Project`, domain id otherwise.
+    pub scope_id: String,
+    pub actor: ActorKind,
+    pub actor_id: String,
+    pub role_id: String,
+    /// The account the grant belongs to.
+    pub domain_id: String,
+    pub created: DateTime<Utc>,
+}
+
+/// One authenticated request and its authorization decision, as audited.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub time: DateTime<Utc>,
+    pub request_id: String,
+    pub user_id: String,
+    pub user_name: String,
+    pub domain_id: String,
+    pub project_id: String,
+    pub method: String,
+    pub path: String,
+    /// Catalog operation name, when the request reached one.
+    pub operation: Option<String>,
+    pub actions: Vec<String>,
+    /// `allow`, `deny`, `soft_deny` (allowed by the soft mode) or `none`.
+    pub decision: String,
+    pub missing: Vec<String>,
+    pub resource: Option<String>,
+    pub source: String,
+    pub status: u16,
+}
+
+/// Filters for the audit query.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub domain_id: Option<String>,
+    pub user_id: Option<String>,
+    pub project_id: Option<String>,
+    pub operation: Option<String>,
+    pub decision: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Only records with `seq` below this (paging backwards from newest).
+    pub before_seq: Option<i64>,
+    pub limit: usize,
 }

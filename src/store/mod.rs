@@ -10,7 +10,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{ControlResult, InstanceAction, InstanceActionEvent, Job, Port, Server, Volume};
-use crate::identity::model::{Credential, Domain, Project, TokenRecord, User};
+use crate::identity::model::{
+    AuditFilter, AuditRecord, Credential, CustomRole, Domain, Grant, Group, Project, TokenRecord, User,
+};
 
 /// Filters for server lists. All optional; `project_id` is always applied.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +68,42 @@ pub trait Store: Send + Sync + 'static {
     async fn find_user(&self, domain_id: &str, name: &str) -> ControlResult<Option<User>>;
     async fn put_credential(&self, c: &Credential) -> ControlResult<()>;
     async fn get_credential(&self, access: &str) -> ControlResult<Option<Credential>>;
+    async fn list_domains(&self) -> ControlResult<Vec<Domain>>;
+    async fn list_users(&self, domain_id: &str) -> ControlResult<Vec<User>>;
+    async fn delete_user(&self, id: &str) -> ControlResult<()>;
+    async fn list_credentials(&self, user_id: Option<&str>) -> ControlResult<Vec<Credential>>;
+    async fn delete_credential(&self, access: &str) -> ControlResult<()>;
+
+    // ---- groups, custom policies and grants ----
+    async fn put_group(&self, g: &Group) -> ControlResult<()>;
+    async fn get_group(&self, id: &str) -> ControlResult<Option<Group>>;
+    async fn list_groups(&self, domain_id: &str) -> ControlResult<Vec<Group>>;
+    /// Deletes a group with its memberships and grants.
+    async fn delete_group(&self, id: &str) -> ControlResult<()>;
+    async fn add_member(&self, group_id: &str, user_id: &str) -> ControlResult<()>;
+    async fn remove_member(&self, group_id: &str, user_id: &str) -> ControlResult<bool>;
+    async fn members_of(&self, group_id: &str) -> ControlResult<Vec<String>>;
+    async fn groups_of(&self, user_id: &str) -> ControlResult<Vec<String>>;
+    async fn put_role(&self, r: &CustomRole) -> ControlResult<()>;
+    async fn get_role(&self, id: &str) -> ControlResult<Option<CustomRole>>;
+    async fn list_roles(&self, domain_id: &str) -> ControlResult<Vec<CustomRole>>;
+    /// Deletes a custom policy and every grant of it.
+    async fn delete_role(&self, id: &str) -> ControlResult<()>;
+    /// Adds a grant; false when it already existed.
+    async fn put_grant(&self, g: &Grant) -> ControlResult<bool>;
+    async fn delete_grant(&self, g: &Grant) -> ControlResult<bool>;
+    /// Every grant whose actor is one of `actor_ids` (a user and its groups).
+    async fn grants_of(&self, actor_ids: &[String]) -> ControlResult<Vec<Grant>>;
+    /// Every grant on a scope (project or domain id).
+    async fn grants_on(&self, scope_id: &str) -> ControlResult<Vec<Grant>>;
+
+    // ---- audit ----
+    async fn append_audit(&self, records: &[AuditRecord]) -> ControlResult<()>;
+    /// Newest first.
+    async fn query_audit(&self, filter: &AuditFilter) -> ControlResult<Vec<AuditRecord>>;
+    /// Drops records older than `before` and all but the newest `keep`.
+    async fn prune_audit(&self, before: DateTime<Utc>, keep: usize) -> ControlResult<u64>;
+
     async fn put_token(&self, t: &TokenRecord) -> ControlResult<()>;
     async fn get_token(&self, hash: &str) -> ControlResult<Option<TokenRecord>>;
     async fn delete_tokens_of_user(&self, user_id: &str) -> ControlResult<u64>;

@@ -14,7 +14,9 @@ use super::{Claim, Page, ServerFilter, Store};
 use crate::domain::{
     ControlError, ControlResult, InstanceAction, InstanceActionEvent, Job, JobStepRecord, Port, Server, VmState, Volume,
 };
-use crate::identity::model::{Credential, Domain, Project, TokenRecord, User};
+use crate::identity::model::{
+    AuditFilter, AuditRecord, Credential, CustomRole, Domain, Grant, Group, Project, TokenRecord, User,
+};
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,6 +46,23 @@ CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(runnable, seq);
 CREATE TABLE IF NOT EXISTS job_steps (job_id TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL,
     started_at TEXT NOT NULL, finished_at TEXT, result TEXT, attempts INTEGER NOT NULL,
     PRIMARY KEY (job_id, idx));
+CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, domain_id TEXT NOT NULL, name TEXT NOT NULL,
+    doc TEXT NOT NULL, UNIQUE(domain_id, name));
+CREATE TABLE IF NOT EXISTS group_members (group_id TEXT NOT NULL, user_id TEXT NOT NULL,
+    PRIMARY KEY (group_id, user_id));
+CREATE INDEX IF NOT EXISTS group_members_user ON group_members(user_id);
+CREATE TABLE IF NOT EXISTS roles (id TEXT PRIMARY KEY, domain_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grants (scope TEXT NOT NULL, scope_id TEXT NOT NULL, actor TEXT NOT NULL,
+    actor_id TEXT NOT NULL, role_id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (scope, scope_id, actor, actor_id, role_id));
+CREATE INDEX IF NOT EXISTS grants_actor ON grants(actor_id);
+CREATE INDEX IF NOT EXISTS grants_scope ON grants(scope_id);
+CREATE INDEX IF NOT EXISTS grants_role ON grants(role_id);
+CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL,
+    domain_id TEXT NOT NULL, user_id TEXT NOT NULL, project_id TEXT NOT NULL, operation TEXT,
+    decision TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_domain ON audit(domain_id, seq);
+CREATE INDEX IF NOT EXISTS audit_user ON audit(user_id, seq);
 CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id TEXT NOT NULL,
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
 "#;
@@ -332,6 +351,257 @@ impl Store for SqliteStore {
 
     async fn get_credential(&self, access: &str) -> ControlResult<Option<Credential>> {
         self.get_doc("SELECT doc FROM credentials WHERE access = ?1", &[&access])
+    }
+
+    async fn list_domains(&self) -> ControlResult<Vec<Domain>> {
+        self.get_docs("SELECT doc FROM domains ORDER BY name", &[])
+    }
+
+    async fn list_users(&self, domain_id: &str) -> ControlResult<Vec<User>> {
+        self.get_docs(
+            "SELECT doc FROM users WHERE domain_id = ?1 ORDER BY name",
+            &[&domain_id],
+        )
+    }
+
+    async fn delete_user(&self, id: &str) -> ControlResult<()> {
+        self.tx(|tx| {
+            tx.execute("DELETE FROM users WHERE id = ?1", [id])?;
+            tx.execute("DELETE FROM group_members WHERE user_id = ?1", [id])?;
+            tx.execute("DELETE FROM grants WHERE actor = 'user' AND actor_id = ?1", [id])?;
+            tx.execute("DELETE FROM credentials WHERE user_id = ?1", [id])?;
+            tx.execute("DELETE FROM tokens WHERE user_id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    async fn list_credentials(&self, user_id: Option<&str>) -> ControlResult<Vec<Credential>> {
+        match user_id {
+            Some(u) => self.get_docs("SELECT doc FROM credentials WHERE user_id = ?1 ORDER BY access", &[&u]),
+            None => self.get_docs("SELECT doc FROM credentials ORDER BY access", &[]),
+        }
+    }
+
+    async fn delete_credential(&self, access: &str) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute("DELETE FROM credentials WHERE access = ?1", [access])?;
+            Ok(())
+        })
+    }
+
+    async fn put_group(&self, g: &Group) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO groups (id, domain_id, name, doc) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, doc = excluded.doc",
+                params![g.id, g.domain_id, g.name, to_doc(g)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn get_group(&self, id: &str) -> ControlResult<Option<Group>> {
+        self.get_doc("SELECT doc FROM groups WHERE id = ?1", &[&id])
+    }
+
+    async fn list_groups(&self, domain_id: &str) -> ControlResult<Vec<Group>> {
+        self.get_docs(
+            "SELECT doc FROM groups WHERE domain_id = ?1 ORDER BY name",
+            &[&domain_id],
+        )
+    }
+
+    async fn delete_group(&self, id: &str) -> ControlResult<()> {
+        self.tx(|tx| {
+            tx.execute("DELETE FROM groups WHERE id = ?1", [id])?;
+            tx.execute("DELETE FROM group_members WHERE group_id = ?1", [id])?;
+            tx.execute("DELETE FROM grants WHERE actor = 'group' AND actor_id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    async fn add_member(&self, group_id: &str, user_id: &str) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO group_members (group_id, user_id) VALUES (?1, ?2)",
+                [group_id, user_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn remove_member(&self, group_id: &str, user_id: &str) -> ControlResult<bool> {
+        self.with(|c| {
+            Ok(c.execute(
+                "DELETE FROM group_members WHERE group_id = ?1 AND user_id = ?2",
+                [group_id, user_id],
+            )? == 1)
+        })
+    }
+
+    async fn members_of(&self, group_id: &str) -> ControlResult<Vec<String>> {
+        self.with(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT user_id FROM group_members WHERE group_id = ?1 ORDER BY user_id")?;
+            let rows = stmt
+                .query_map([group_id], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn groups_of(&self, user_id: &str) -> ControlResult<Vec<String>> {
+        self.with(|c| {
+            let mut stmt =
+                c.prepare_cached("SELECT group_id FROM group_members WHERE user_id = ?1 ORDER BY group_id")?;
+            let rows = stmt
+                .query_map([user_id], |r| r.get(0))?
+                .collect::<Result<Vec<String>, _>>()?;
+            Ok(rows)
+        })
+    }
+
+    async fn put_role(&self, r: &CustomRole) -> ControlResult<()> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO roles (id, domain_id, doc) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET doc = excluded.doc",
+                params![r.id, r.domain_id, to_doc(r)?],
+            )?;
+            Ok(())
+        })
+    }
+
+    async fn get_role(&self, id: &str) -> ControlResult<Option<CustomRole>> {
+        self.get_doc("SELECT doc FROM roles WHERE id = ?1", &[&id])
+    }
+
+    async fn list_roles(&self, domain_id: &str) -> ControlResult<Vec<CustomRole>> {
+        self.get_docs(
+            "SELECT doc FROM roles WHERE domain_id = ?1 ORDER BY rowid",
+            &[&domain_id],
+        )
+    }
+
+    async fn delete_role(&self, id: &str) -> ControlResult<()> {
+        self.tx(|tx| {
+            tx.execute("DELETE FROM roles WHERE id = ?1", [id])?;
+            tx.execute("DELETE FROM grants WHERE role_id = ?1", [id])?;
+            Ok(())
+        })
+    }
+
+    async fn put_grant(&self, g: &Grant) -> ControlResult<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "INSERT OR IGNORE INTO grants (scope, scope_id, actor, actor_id, role_id, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![g.scope.as_str(), g.scope_id, g.actor.as_str(), g.actor_id, g.role_id, to_doc(g)?],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    async fn delete_grant(&self, g: &Grant) -> ControlResult<bool> {
+        self.with(|c| {
+            let n = c.execute(
+                "DELETE FROM grants WHERE scope = ?1 AND scope_id = ?2 AND actor = ?3 AND actor_id = ?4 AND role_id = ?5",
+                params![g.scope.as_str(), g.scope_id, g.actor.as_str(), g.actor_id, g.role_id],
+            )?;
+            Ok(n == 1)
+        })
+    }
+
+    async fn grants_of(&self, actor_ids: &[String]) -> ControlResult<Vec<Grant>> {
+        let mut out = Vec::new();
+        for id in actor_ids {
+            out.extend(self.get_docs::<Grant>("SELECT doc FROM grants WHERE actor_id = ?1", &[id])?);
+        }
+        Ok(out)
+    }
+
+    async fn grants_on(&self, scope_id: &str) -> ControlResult<Vec<Grant>> {
+        self.get_docs("SELECT doc FROM grants WHERE scope_id = ?1", &[&scope_id])
+    }
+
+    async fn append_audit(&self, records: &[AuditRecord]) -> ControlResult<()> {
+        self.tx(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO audit (time, domain_id, user_id, project_id, operation, decision, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for r in records {
+                stmt.execute(params![
+                    ts(r.time),
+                    r.domain_id,
+                    r.user_id,
+                    r.project_id,
+                    r.operation,
+                    r.decision,
+                    to_doc(r)?
+                ])?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn query_audit(&self, f: &AuditFilter) -> ControlResult<Vec<AuditRecord>> {
+        self.with(|c| {
+            let mut sql = String::from("SELECT seq, doc FROM audit WHERE 1 = 1");
+            let mut args: Vec<String> = Vec::new();
+            let mut add = |clause: &str, v: String| {
+                args.push(v);
+                sql.push_str(&format!(" AND {clause} ?{}", args.len()));
+            };
+            if let Some(v) = &f.domain_id {
+                add("domain_id =", v.clone());
+            }
+            if let Some(v) = &f.user_id {
+                add("user_id =", v.clone());
+            }
+            if let Some(v) = &f.project_id {
+                add("project_id =", v.clone());
+            }
+            if let Some(v) = &f.operation {
+                add("operation =", v.clone());
+            }
+            if let Some(v) = &f.decision {
+                add("decision =", v.clone());
+            }
+            if let Some(v) = f.since {
+                add("time >=", ts(v));
+            }
+            if let Some(v) = f.until {
+                add("time <", ts(v));
+            }
+            if let Some(v) = f.before_seq {
+                add("seq <", v.to_string());
+            }
+            sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", f.limit.clamp(1, 1000)));
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt
+                .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(seq, doc)| {
+                    let mut rec: AuditRecord = from_doc(&doc)?;
+                    rec.seq = seq;
+                    Ok(rec)
+                })
+                .collect()
+        })
+    }
+
+    async fn prune_audit(&self, before: DateTime<Utc>, keep: usize) -> ControlResult<u64> {
+        self.with(|c| {
+            let old = c.execute("DELETE FROM audit WHERE time < ?1", [ts(before)])?;
+            let extra = c.execute(
+                "DELETE FROM audit WHERE seq <= (SELECT seq FROM audit ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
+                [keep as i64],
+            )?;
+            Ok((old + extra) as u64)
+        })
     }
 
     async fn put_token(&self, t: &TokenRecord) -> ControlResult<()> {
