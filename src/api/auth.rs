@@ -53,6 +53,14 @@ fn project_mismatch(dialect: Dialect, url: &str, token: &str) -> Response {
     }
 }
 
+/// Whether a route needs a project-scoped caller (compute) or accepts one
+/// scoped to the account only (identity management).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeNeed {
+    Project,
+    AccountOrProject,
+}
+
 #[allow(clippy::too_many_arguments)]
 pub async fn authenticate(
     st: &Arc<AppState>,
@@ -64,6 +72,34 @@ pub async fn authenticate(
     params: &HashMap<String, String>,
     dialect: Dialect,
     request_id: &str,
+) -> Result<Caller, Response> {
+    authenticate_scoped(
+        st,
+        method,
+        path,
+        query,
+        headers,
+        body,
+        params,
+        dialect,
+        request_id,
+        ScopeNeed::Project,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn authenticate_scoped(
+    st: &Arc<AppState>,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    params: &HashMap<String, String>,
+    dialect: Dialect,
+    request_id: &str,
+    need: ScopeNeed,
 ) -> Result<Caller, Response> {
     let url_project = params.get("project_id").map(String::as_str);
     if let Some(token) = header(headers, "x-auth-token") {
@@ -99,6 +135,7 @@ pub async fn authenticate(
             url_project,
             dialect,
             request_id,
+            need,
         )
         .await;
     }
@@ -120,6 +157,7 @@ async fn authenticate_aksk(
     url_project: Option<&str>,
     dialect: Dialect,
     request_id: &str,
+    need: ScopeNeed,
 ) -> Result<Caller, Response> {
     let fail = |msg: String| {
         errors::gateway(
@@ -167,6 +205,15 @@ async fn authenticate_aksk(
         }
     }
     let Some(project) = url_project.or(header_project) else {
+        if need == ScopeNeed::AccountOrProject {
+            // Global services (IAM) are signed for the account: X-Domain-Id.
+            if let Some(d) = header(headers, "x-domain-id") {
+                if d != domain.id {
+                    return Err(fail("X-Domain-Id is not the account of the access key".into()));
+                }
+            }
+            return Ok(st.identity.domain_caller(&user, &domain));
+        }
         return Err(fail("no project given (X-Project-Id)".into()));
     };
     st.identity

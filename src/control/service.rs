@@ -95,7 +95,7 @@ impl Service {
 
     /// Authorization for a read, after the lookup (so foreign is 404 first).
     pub async fn authorize(&self, caller: &Caller, op: OpId, server: Option<&Server>) -> ControlResult<()> {
-        self.authorizer.authorize(caller, self.row(op), server)
+        self.authorizer.authorize(caller, self.row(op), server).await
     }
 
     /// Looks up and authorizes a read of one server.
@@ -292,14 +292,14 @@ impl Service {
     pub async fn check(&self, caller: &Caller, op: OpId, server_id: &str, params: WorkParams) -> ControlResult<()> {
         let row = self.row(op);
         let server = self.server_for(caller, server_id).await?;
-        self.authorizer.authorize(caller, row, Some(&server))?;
+        self.authorizer.authorize(caller, row, Some(&server)).await?;
         catalog::admit(row, &server, false)?;
         self.prepare(row, &server, params).map(|_| ())
     }
 
     /// Every check of `create` without writing anything (Huawei `dry_run`).
     pub async fn check_create(&self, caller: &Caller, op: OpId, spec: &CreateSpec) -> ControlResult<()> {
-        self.authorizer.authorize(caller, self.row(op), None)?;
+        self.authorizer.authorize(caller, self.row(op), None).await?;
         self.validate_create(spec).map(|_| ())
     }
 
@@ -387,7 +387,7 @@ impl Service {
     ) -> ControlResult<Accepted> {
         let row = self.row(op);
         let server = self.server_for(caller, server_id).await?;
-        self.authorizer.authorize(caller, row, Some(&server))?;
+        self.authorizer.authorize(caller, row, Some(&server)).await?;
         self.admit_and_claim(caller, row, server, params, None, request_id)
             .await
     }
@@ -508,7 +508,7 @@ impl Service {
             servers.push(self.server_for(caller, id).await?);
         }
         for s in &servers {
-            self.authorizer.authorize(caller, row, Some(s))?;
+            self.authorizer.authorize(caller, row, Some(s)).await?;
         }
         let parent = Job {
             job_type: row.job_type.unwrap_or(row.name).to_string(),
@@ -545,7 +545,7 @@ impl Service {
         request_id: &str,
     ) -> ControlResult<(String, Vec<Server>)> {
         let row = self.row(op);
-        self.authorizer.authorize(caller, row, None)?;
+        self.authorizer.authorize(caller, row, None).await?;
         let (flavor, image) = self.validate_create(&spec)?;
         let parent = Job {
             job_type: "createServer".into(),

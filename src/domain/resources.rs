@@ -120,3 +120,10 @@ pub struct Caller {
     pub is_admin: bool,
     pub method: AuthMethod,
 }
+
+impl Caller {
+    /// A caller authenticated for its account only (IAM calls), not a project.
+    pub fn is_domain_scoped(&self) -> bool {
+        self.project_id.is_empty()
+    }
+}

@@ -58,6 +58,21 @@ pub struct TokenInfo {
 }
 
 impl TokenInfo {
+    /// The caller of any token: project-scoped, or for the account only
+    /// (empty project), which identity management accepts.
+    pub fn any_caller(&self) -> Caller {
+        self.caller().unwrap_or_else(|| Caller {
+            user_id: self.user.id.clone(),
+            user_name: self.user.name.clone(),
+            domain_id: self.domain.id.clone(),
+            domain_name: self.domain.name.clone(),
+            project_id: String::new(),
+            project_name: String::new(),
+            is_admin: self.user.account_admin,
+            method: AuthMethod::Token,
+        })
+    }
+
     /// The caller a project-scoped token stands for.
     pub fn caller(&self) -> Option<Caller> {
         let p = self.project.as_ref()?;
@@ -288,6 +303,20 @@ impl Identity {
             return Ok(None);
         };
         Ok(Some((cred.secret_sealed, user, domain)))
+    }
+
+    /// The caller of an AK/SK request made for the account (no project).
+    pub fn domain_caller(&self, user: &User, domain: &Domain) -> Caller {
+        Caller {
+            user_id: user.id.clone(),
+            user_name: user.name.clone(),
+            domain_id: domain.id.clone(),
+            domain_name: domain.name.clone(),
+            project_id: String::new(),
+            project_name: String::new(),
+            is_admin: user.account_admin,
+            method: AuthMethod::AkSk,
+        }
     }
 
     /// The caller of an AK/SK request for the project named in the path.
