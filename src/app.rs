@@ -14,6 +14,7 @@ use crate::domain::{PowerState, VmState};
 use crate::driver::sim::SimDriver;
 use crate::driver::VmSpec;
 use crate::identity::bootstrap::{bootstrap, BootstrapInfo};
+use crate::identity::sealing::Sealer;
 use crate::identity::Identity;
 use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
@@ -62,7 +63,8 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     std::fs::create_dir_all(&opts.data)?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&opts.data)?);
     let public_url = opts.public_url.clone().unwrap_or_else(|| public_url_for(&opts.listen));
-    let bootstrap = bootstrap(store.as_ref(), &opts.data, &public_url, opts.admin_password.clone()).await?;
+    let sealer = Sealer::open(&opts.data)?;
+    let bootstrap = bootstrap(store.as_ref(), &sealer, &opts.data, &public_url, opts.admin_password.clone()).await?;
     let inventory = Arc::new(Inventory::from_config(&opts.file));
     let sim = Arc::new(SimDriver::new(opts.sim_step_ms, opts.file.faults.clone()));
     // The simulator keeps nothing on disk: re-learn the VMs the store knows.
@@ -95,7 +97,7 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     });
     let state = Arc::new(AppState {
         service,
-        identity: Arc::new(Identity::new(store)),
+        identity: Arc::new(Identity::new(store, sealer)),
         public_url,
         max_body: opts.file.max_body_bytes.unwrap_or(api::DEFAULT_MAX_BODY),
         sim: Some(sim),

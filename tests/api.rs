@@ -300,10 +300,12 @@ fn signed(k: &Kit, method: &str, path: &str, body: &str, date: chrono::DateTime<
 fn secret_key(k: &Kit) -> String {
     let store = k.service().store.clone();
     let ak = k.app.bootstrap.access_key.clone();
-    tokio::task::block_in_place(|| {
+    let sealed = tokio::task::block_in_place(|| {
         tokio::runtime::Handle::current()
             .block_on(async move { store.get_credential(&ak).await.unwrap().unwrap().secret_sealed })
-    })
+    });
+    assert!(sealed.starts_with("v1:"), "secret keys are sealed at rest");
+    k.app.state.identity.unseal(&sealed).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

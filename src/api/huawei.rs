@@ -219,7 +219,10 @@ async fn resize(st: &Arc<AppState>, req: &Req) -> ApiResult {
 
 async fn migrate(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let body = body::json_object(req)?;
+    // The SDK sends `{}` for `MigrateServerRequestBody(migrate=None)`: like
+    // `"migrate": null`, it means back to a shared host.
     let target = match body.get("migrate") {
+        None if body.is_empty() => None,
         None => return Err(ControlError::bad_request("The request body must contain \"migrate\".")),
         Some(Value::Null) => None,
         Some(Value::Object(m)) => opt_str(m, "dedicated_host_id")?,

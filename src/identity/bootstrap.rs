@@ -9,6 +9,7 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::model::{Credential, Domain, Project, User};
+use super::sealing::Sealer;
 use super::{hash_password, random_secret};
 use crate::config::{ACCOUNT_NAME, ADMIN_NAME, REGION};
 use crate::domain::{hex_id, ControlResult};
@@ -26,6 +27,7 @@ pub struct BootstrapInfo {
 /// Creates the bootstrap identities once, then writes the client files.
 pub async fn bootstrap(
     store: &dyn Store,
+    sealer: &Sealer,
     data: &Path,
     endpoint: &str,
     admin_password: Option<String>,
@@ -41,27 +43,33 @@ pub async fn bootstrap(
         })?,
         None => {
             let password = admin_password.clone().unwrap_or_else(|| random_secret(18));
-            let info = create(store, &password).await?;
-            write_files(store, data, endpoint, &info, &password).await?;
+            let info = create(store, sealer, &password).await?;
+            write_files(store, sealer, data, endpoint, &info, &password).await?;
             tracing::info!(credentials = %env_path.display(), clouds = %data.join("clouds.yaml").display(), "bootstrapped account ecsd; client settings written");
             return Ok(info);
         }
     };
-    // Later starts: keep every secret, refresh the endpoint in the files.
-    let password = admin_password.or_else(|| read_env(&env_path, "OS_PASSWORD"));
+    // Later starts keep every secret and only refresh the endpoint in the
+    // files. The password written is one that still logs in: the one in the
+    // file, else ECSD_ADMIN_PASSWORD; never one that would not work.
+    let admin = store.get_user(&info.user_id).await?;
+    let works = |pw: &String| admin.as_ref().is_some_and(|u| super::verify_password(pw, &u.password_hash));
+    let password = read_env(&env_path, "OS_PASSWORD").filter(works).or(admin_password.filter(works));
     match password {
         Some(pw) => {
-            write_files(store, data, endpoint, &info, &pw).await?;
+            write_files(store, sealer, data, endpoint, &info, &pw).await?;
             tracing::info!(credentials = %env_path.display(), clouds = %data.join("clouds.yaml").display(), "client settings refreshed");
         }
-        None => {
-            tracing::warn!(path = %env_path.display(), "credentials file missing: set ECSD_ADMIN_PASSWORD to rewrite it")
-        }
+        None => tracing::warn!(
+            path = %env_path.display(),
+            "no working admin password to write the client settings; keeping the files as they are \
+             (ECSD_ADMIN_PASSWORD only sets the password on the first start)"
+        ),
     }
     Ok(info)
 }
 
-async fn create(store: &dyn Store, password: &str) -> ControlResult<BootstrapInfo> {
+async fn create(store: &dyn Store, sealer: &Sealer, password: &str) -> ControlResult<BootstrapInfo> {
     let domain = Domain {
         id: hex_id(),
         name: ACCOUNT_NAME.into(),
@@ -91,7 +99,7 @@ async fn create(store: &dyn Store, password: &str) -> ControlResult<BootstrapInf
     let cred = Credential {
         access: access.clone(),
         user_id: user.id.clone(),
-        secret_sealed: random_secret(30),
+        secret_sealed: sealer.seal(&random_secret(30))?,
         status: "active".into(),
         description: "bootstrap administrator".into(),
         created: Utc::now(),
@@ -149,6 +157,7 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 
 async fn write_files(
     store: &dyn Store,
+    sealer: &Sealer,
     data: &Path,
     endpoint: &str,
     info: &BootstrapInfo,
@@ -157,7 +166,8 @@ async fn write_files(
     let secret = store
         .get_credential(&info.access_key)
         .await?
-        .map(|c| c.secret_sealed)
+        .map(|c| sealer.unseal(&c.secret_sealed))
+        .transpose()?
         .unwrap_or_default();
     let auth_url = format!("{endpoint}/v3");
     let env = format!(

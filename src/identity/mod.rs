@@ -4,6 +4,7 @@
 
 pub mod bootstrap;
 pub mod model;
+pub mod sealing;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -91,6 +92,7 @@ impl TokenInfo {
 
 pub struct Identity {
     store: Arc<dyn Store>,
+    sealer: sealing::Sealer,
     /// Validated tokens by hash; dropped on revocation.
     cache: RwLock<HashMap<String, TokenInfo>>,
 }
@@ -135,9 +137,10 @@ fn unauthorized() -> ControlError {
 }
 
 impl Identity {
-    pub fn new(store: Arc<dyn Store>) -> Identity {
+    pub fn new(store: Arc<dyn Store>, sealer: sealing::Sealer) -> Identity {
         Identity {
             store,
+            sealer,
             cache: RwLock::new(HashMap::new()),
         }
     }
@@ -302,7 +305,7 @@ impl Identity {
         let Some(domain) = self.store.get_domain(&user.domain_id).await? else {
             return Ok(None);
         };
-        Ok(Some((cred.secret_sealed, user, domain)))
+        Ok(Some((self.sealer.unseal(&cred.secret_sealed)?, user, domain)))
     }
 
     /// The caller of an AK/SK request made for the account (no project).
@@ -339,6 +342,15 @@ impl Identity {
             is_admin: user.account_admin,
             method: AuthMethod::AkSk,
         })
+    }
+
+    /// Seals a secret for storage (AK/SK secret keys).
+    pub fn seal(&self, plain: &str) -> ControlResult<String> {
+        self.sealer.seal(plain)
+    }
+
+    pub fn unseal(&self, sealed: &str) -> ControlResult<String> {
+        self.sealer.unseal(sealed)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
