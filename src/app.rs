@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::api::{self, AppState};
 use crate::config::{FileConfig, Inventory};
-use crate::control::authz::AccountAdminAuthorizer;
+use crate::control::audit::{AuditLog, Retention};
+use crate::control::authz::{EnforcementMode, PolicyAuthorizer};
 use crate::control::engine::Engine;
 use crate::control::service::Service;
 use crate::domain::{PowerState, VmState};
@@ -28,6 +29,8 @@ pub struct ServeOptions {
     pub file: FileConfig,
     pub admin_password: Option<String>,
     pub public_url: Option<String>,
+    pub authz_mode: EnforcementMode,
+    pub audit_retention: Retention,
 }
 
 /// A running ecsd: its state and the engine, ready to serve.
@@ -89,11 +92,13 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     }
     let node = node_id(store.as_ref()).await?;
     let engine = Engine::new(store.clone(), sim.clone(), inventory.clone(), node);
+    let authz = Arc::new(PolicyAuthorizer::new(store.clone(), crate::config::REGION, opts.authz_mode));
+    let audit = AuditLog::start(store.clone(), opts.audit_retention);
     let service = Arc::new(Service {
         store: store.clone(),
         engine: engine.clone(),
         inventory,
-        authorizer: Arc::new(AccountAdminAuthorizer),
+        authorizer: authz.clone(),
     });
     let state = Arc::new(AppState {
         service,
@@ -101,6 +106,8 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         public_url,
         max_body: opts.file.max_body_bytes.unwrap_or(api::DEFAULT_MAX_BODY),
         sim: Some(sim),
+        authz,
+        audit,
     });
     Ok(App {
         state,
@@ -117,12 +124,13 @@ pub async fn serve(opts: ServeOptions) -> anyhow::Result<()> {
     tracing::info!(listen = %opts.listen, data = %opts.data.display(), url = %app.state.public_url, "ecsd serving");
     let engine_task = tokio::spawn(app.engine.clone().run());
     let router = api::router(app.state.clone());
-    axum::serve(listener, router)
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("shutting down: waiting for running job steps");
     app.engine.shutdown();
     let _ = engine_task.await;
+    app.state.audit.flush().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -14,5 +14,6 @@ pub mod config;
 pub mod control;
 pub mod domain;
 pub mod driver;
+pub mod iam;
 pub mod identity;
 pub mod store;

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use ecsd::app::{serve, ServeOptions};
 use ecsd::config::FileConfig;
+use ecsd::control::audit::Retention;
+use ecsd::control::authz::EnforcementMode;
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +28,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Identity and access: explain a decision from a data directory.
+    Iam {
+        #[command(subcommand)]
+        command: IamCommand,
+    },
     /// Run the API server (the default deployment: SQLite and the simulated driver).
     Serve {
         /// Address to listen on; one port serves every API.
@@ -43,7 +50,70 @@ enum Command {
         /// The URL clients reach ecsd at, when it differs from the listen address.
         #[arg(long, env = "ECSD_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Authorization: enforce policies, soft (allow but report), or off.
+        #[arg(long, env = "ECSD_AUTHZ_MODE", value_enum, default_value = "enforce")]
+        authz_mode: EnforcementMode,
+        /// Days of audit records kept.
+        #[arg(long, env = "ECSD_AUDIT_RETENTION_DAYS", default_value_t = 30)]
+        audit_retention_days: i64,
+        /// Most audit records kept.
+        #[arg(long, env = "ECSD_AUDIT_MAX_RECORDS", default_value_t = 100_000)]
+        audit_max_records: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum IamCommand {
+    /// Why an operation (or actions) is allowed or denied for a user, with the
+    /// statements that matched. Reads the data directory; ecsd may be running.
+    Explain {
+        #[arg(long, env = "ECSD_DATA", default_value = "ecsd-data")]
+        data: PathBuf,
+        /// User id or name.
+        #[arg(long)]
+        user: String,
+        /// Account (domain) name or id of a user given by name.
+        #[arg(long, default_value = ecsd::config::ACCOUNT_NAME)]
+        domain: String,
+        /// Project id or name; omit for account-level (IAM) actions.
+        #[arg(long)]
+        project: Option<String>,
+        /// Catalog operation, e.g. nova.resize, ecs.changeOS.
+        #[arg(long)]
+        operation: Option<String>,
+        /// An action to decide; repeatable.
+        #[arg(long = "action")]
+        actions: Vec<String>,
+        /// A server, for instance-level resources and tag conditions.
+        #[arg(long)]
+        server: Option<String>,
+    },
+}
+
+fn explain_cli(runtime: &tokio::runtime::Runtime, cmd: IamCommand) -> anyhow::Result<()> {
+    let IamCommand::Explain { data, user, domain, project, operation, actions, server } = cmd;
+    runtime.block_on(async move {
+        use std::sync::Arc;
+        let store: Arc<dyn ecsd::store::Store> = Arc::new(ecsd::store::sqlite::SqliteStore::open(&data)?);
+        let authz = ecsd::control::authz::PolicyAuthorizer::new(store.clone(), ecsd::config::REGION, EnforcementMode::Enforce);
+        let ask = ecsd::control::explain::ExplainRequest {
+            user,
+            domain: Some(domain.clone()),
+            project,
+            operation,
+            actions,
+            server_id: server,
+        };
+        let answer = ecsd::control::explain::explain(store.as_ref(), &authz, &ask, &domain, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+        if answer.allowed {
+            Ok(())
+        } else {
+            std::process::exit(3)
+        }
+    })
 }
 
 fn init_logging(filter: &str, format: &str) {
@@ -76,12 +146,16 @@ fn main() -> anyhow::Result<()> {
     init_logging(&cli.log, &cli.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
+        Command::Iam { command } => explain_cli(&runtime, command),
         Command::Serve {
             listen,
             data,
             config,
             sim_step_ms,
             public_url,
+            authz_mode,
+            audit_retention_days,
+            audit_max_records,
         } => {
             let file = match &config {
                 Some(p) => FileConfig::load(p)?,
@@ -98,6 +172,8 @@ fn main() -> anyhow::Result<()> {
                 admin_password: std::env::var("ECSD_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty()),
                 public_url,
                 file,
+                authz_mode,
+                audit_retention: Retention { days: audit_retention_days, max_records: audit_max_records },
             };
             runtime.block_on(serve(opts))
         }

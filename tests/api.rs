@@ -410,3 +410,79 @@ async fn other_projects_and_accounts_see_nothing() {
         "nothing changed"
     );
 }
+
+/// A body that would be valid for an endpoint, so only the lookup can refuse it.
+fn bodies_for(endpoint: ecsd::catalog::Endpoint, server: &str) -> Vec<Value> {
+    use ecsd::catalog::Endpoint as E;
+    match endpoint {
+        E::NovaServerAction => vec![
+            json!({"os-start": null}),
+            json!({"os-stop": null}),
+            json!({"reboot": {"type": "HARD"}}),
+            json!({"resize": {"flavorRef": "s6.medium.2"}}),
+            json!({"confirmResize": null}),
+            json!({"revertResize": null}),
+            json!({"rebuild": {"imageRef": common::IMAGE2}}),
+            json!({"lock": null}),
+            json!({"unlock": null}),
+        ],
+        E::HwChangeOs => vec![json!({"os-change": {"imageid": common::IMAGE2, "adminpass": "Passw0rd!x"}})],
+        E::HwReinstallOs => vec![json!({"os-reinstall": {"adminpass": "Passw0rd!x"}})],
+        E::HwResize => vec![json!({"resize": {"flavorRef": "s6.medium.2"}})],
+        E::HwMigrate => vec![json!({"migrate": {"dedicated_host_id": common::DEH}})],
+        E::HwBatchAction => vec![
+            json!({"os-start": {"servers": [{"id": server}]}}),
+            json!({"os-stop": {"servers": [{"id": server}]}}),
+            json!({"reboot": {"servers": [{"id": server}], "type": "SOFT"}}),
+        ],
+        E::HwDelete => vec![json!({"servers": [{"id": server}]})],
+        _ => vec![Value::Null],
+    }
+}
+
+#[tokio::test]
+async fn every_server_api_answers_404_for_another_projects_server() {
+    let k = kit().await;
+    let s = k.active_server("s6.small.1").await;
+    let store = k.service().store.clone();
+    let p2 = Project {
+        id: ecsd::domain::hex_id(),
+        name: "local-1_other".into(),
+        domain_id: k.caller.domain_id.clone(),
+        parent_id: Some(k.caller.project_id.clone()),
+        description: String::new(),
+        enabled: true,
+    };
+    store.put_project(&p2).await.unwrap();
+    let t2 = token_for(&k, "admin", "Test-password-1", "ecsd", &p2.id).await;
+    let before = k.server(&s.id).await;
+    let mut checked = 0;
+    for op in ecsd::catalog::CATALOG {
+        for route in op.routes {
+            let by_id = route.path.contains("{server_id}");
+            let batch = matches!(route.endpoint, ecsd::catalog::Endpoint::HwBatchAction | ecsd::catalog::Endpoint::HwDelete);
+            if !by_id && !batch {
+                continue;
+            }
+            let path = route
+                .path
+                .replace("{project_id}", &p2.id)
+                .replace("{server_id}", &s.id)
+                .replace("{request_id}", "req-00000000-0000-0000-0000-000000000000");
+            for body in bodies_for(route.endpoint, &s.id) {
+                let req = match route.method {
+                    "GET" => get(&path, &t2),
+                    "DELETE" => Request::delete(&path).header("x-auth-token", &t2).body(Body::empty()).unwrap(),
+                    _ => post(&path, &t2, &body.to_string()),
+                };
+                let r = call(&k, req).await;
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{} {path} {body}: {}", route.method, r.body);
+                checked += 1;
+            }
+        }
+    }
+    let r = call(&k, get(&format!("/v1/{}/cloudservers/resize_flavors?instance_uuid={}", p2.id, s.id), &t2)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(checked >= 40, "only {checked} requests checked");
+    assert_eq!(k.server(&s.id).await, before, "nothing changed");
+}

@@ -1,71 +1,189 @@
-//! Operator endpoints under `/ecsd/v1`: fault injection for the simulated
-//! driver. Only account administrators may call them.
+//! Operator and IAM-insight endpoints under `/ecsd/v1`:
+//! - `GET/POST/DELETE /ecsd/v1/faults`: fault injection for the simulated driver
+//!   (account administrators);
+//! - `POST /ecsd/v1/iam/explain`: the decision per action with the statements that
+//!   matched (account administrators, and any user about themselves);
+//! - `GET /ecsd/v1/audit`: the audit trail with filters and paging (administrators);
+//! - `GET /ecsd/v1/iam/suggest`: the least-privilege policy for a user's recorded
+//!   requests (administrators, and any user about themselves).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{errors, AppState};
-use crate::domain::ControlError;
+use super::auth::{authenticate_scoped, ScopeNeed};
+use super::body::parse_query;
+use super::errors::{self, Dialect};
+use super::{new_request_id, AppState};
+use crate::domain::{Caller, ControlError};
 use crate::driver::sim::FaultRule;
+use crate::identity::model::AuditFilter;
 
-async fn admin_only(st: &AppState, headers: &HeaderMap) -> Result<(), Response> {
-    let token = headers.get("x-auth-token").and_then(|v| v.to_str().ok());
-    let Some(token) = token else {
-        return Err(super::auth::keystone_unauthorized(st));
-    };
-    match st.identity.validate(token).await {
-        Ok(info) if info.user.account_admin => Ok(()),
-        Ok(_) => Err(errors::keystone(&ControlError::Forbidden {
-            missing: vec!["ecsd:faults:manage".into()],
-        })),
-        Err(_) => Err(super::auth::keystone_unauthorized(st)),
-    }
+/// The authenticated caller and the body of an admin request.
+async fn caller_of(st: &Arc<AppState>, req: Request) -> Result<(Caller, axum::body::Bytes, String), Response> {
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, st.max_body)
+        .await
+        .map_err(|_| errors::keystone(&ControlError::TooLarge))?;
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let caller = authenticate_scoped(
+        st,
+        &parts.method,
+        parts.uri.path(),
+        &query,
+        &parts.headers,
+        &body,
+        &HashMap::new(),
+        Dialect::Keystone,
+        &new_request_id(),
+        ScopeNeed::AccountOrProject,
+    )
+    .await?;
+    Ok((caller, body, query))
+}
+
+fn forbidden(action: &str) -> Response {
+    errors::keystone(&ControlError::Forbidden { missing: vec![action.to_string()] })
 }
 
 fn sim_missing() -> Response {
     errors::keystone_status(StatusCode::NOT_FOUND, "Fault injection needs the simulated driver.")
 }
 
-async fn list(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = admin_only(&st, &headers).await {
-        return r;
-    }
-    match &st.sim {
-        Some(sim) => Json(json!({ "faults": sim.faults() })).into_response(),
-        None => sim_missing(),
-    }
-}
-
-async fn add(State(st): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = admin_only(&st, &headers).await {
-        return r;
+async fn faults(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    let method = req.method().clone();
+    let (caller, body, _) = match caller_of(&st, req).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !caller.is_admin {
+        return forbidden("ecsd:faults:manage");
     }
     let Some(sim) = &st.sim else { return sim_missing() };
-    match serde_json::from_slice::<FaultRule>(&body) {
-        Ok(rule) => {
-            sim.add_fault(rule.clone());
-            (StatusCode::CREATED, Json(json!({ "fault": rule }))).into_response()
+    match method.as_str() {
+        "GET" => Json(json!({ "faults": sim.faults() })).into_response(),
+        "DELETE" => {
+            sim.clear_faults();
+            StatusCode::NO_CONTENT.into_response()
         }
-        Err(e) => errors::keystone_status(StatusCode::BAD_REQUEST, &format!("Invalid fault rule: {e}")),
+        _ => match serde_json::from_slice::<FaultRule>(&body) {
+            Ok(rule) => {
+                sim.add_fault(rule.clone());
+                (StatusCode::CREATED, Json(json!({ "fault": rule }))).into_response()
+            }
+            Err(e) => errors::keystone_status(StatusCode::BAD_REQUEST, &format!("Invalid fault rule: {e}")),
+        },
     }
 }
 
-async fn clear(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let Err(r) = admin_only(&st, &headers).await {
-        return r;
+async fn explain(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    let (caller, body, _) = match caller_of(&st, req).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let ask: crate::control::explain::ExplainRequest = match serde_json::from_slice(&body) {
+        Ok(a) => a,
+        Err(e) => return errors::keystone_status(StatusCode::BAD_REQUEST, &format!("Invalid explain request: {e}")),
+    };
+    let store = st.service.store.clone();
+    // Anyone may ask about themselves; only administrators about others.
+    let about_self = ask.user == caller.user_id
+        || (ask.user == caller.user_name && ask.domain.as_deref().is_none_or(|d| d == caller.domain_id || d == caller.domain_name));
+    if !about_self && !caller.is_admin {
+        return forbidden("iam:permissions:explain");
     }
-    let Some(sim) = &st.sim else { return sim_missing() };
-    sim.clear_faults();
-    StatusCode::NO_CONTENT.into_response()
+    match crate::control::explain::explain(store.as_ref(), &st.authz, &ask, &caller.domain_id, Some(&caller.domain_id)).await {
+        Ok(r) => Json(r).into_response(),
+        Err(e) => errors::keystone(&e),
+    }
+}
+
+fn time_param(q: &[(String, String)], key: &str) -> Result<Option<DateTime<Utc>>, Response> {
+    match q.iter().find(|(k, _)| k == key) {
+        None => Ok(None),
+        Some((_, v)) => DateTime::parse_from_rfc3339(v)
+            .map(|t| Some(t.with_timezone(&Utc)))
+            .map_err(|_| errors::keystone_status(StatusCode::BAD_REQUEST, &format!("{key} must be an RFC 3339 time"))),
+    }
+}
+
+async fn audit(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    let (caller, _, query) = match caller_of(&st, req).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    if !caller.is_admin {
+        return forbidden("ecsd:audit:list");
+    }
+    let q = parse_query(&query);
+    let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    let limit = match get("limit").map(|l| l.parse::<usize>()) {
+        None => 100,
+        Some(Ok(l)) if (1..=1000).contains(&l) => l,
+        Some(_) => return errors::keystone_status(StatusCode::BAD_REQUEST, "limit must be 1 to 1000"),
+    };
+    let before_seq = match get("marker").map(|m| m.parse::<i64>()) {
+        None => None,
+        Some(Ok(m)) => Some(m),
+        Some(Err(_)) => return errors::keystone_status(StatusCode::BAD_REQUEST, "marker must be a record seq"),
+    };
+    let (since, until) = match (time_param(&q, "since"), time_param(&q, "until")) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    st.audit.flush().await;
+    let filter = AuditFilter {
+        domain_id: Some(caller.domain_id.clone()),
+        user_id: get("user_id"),
+        project_id: get("project_id"),
+        operation: get("operation"),
+        decision: get("decision"),
+        since,
+        until,
+        before_seq,
+        limit,
+    };
+    match st.service.store.query_audit(&filter).await {
+        Ok(records) => {
+            let next = (records.len() == limit).then(|| records.last().map(|r| r.seq)).flatten();
+            Json(json!({"records": records, "next_marker": next})).into_response()
+        }
+        Err(e) => errors::keystone(&e),
+    }
+}
+
+async fn suggest(State(st): State<Arc<AppState>>, req: Request) -> Response {
+    let (caller, _, query) = match caller_of(&st, req).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let q = parse_query(&query);
+    let user = q.iter().find(|(k, _)| k == "user_id").map(|(_, v)| v.clone()).unwrap_or(caller.user_id.clone());
+    if user != caller.user_id && !caller.is_admin {
+        return forbidden("iam:permissions:suggest");
+    }
+    let (since, until) = match (time_param(&q, "since"), time_param(&q, "until")) {
+        (Ok(s), Ok(u)) => (s, u),
+        (Err(r), _) | (_, Err(r)) => return r,
+    };
+    st.audit.flush().await;
+    match crate::control::explain::suggest(st.service.store.as_ref(), &caller.domain_id, &user, since, until).await {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => errors::keystone(&e),
+    }
 }
 
 pub fn routes() -> Router<Arc<AppState>> {
-    Router::new().route("/ecsd/v1/faults", get(list).post(add).delete(clear))
+    Router::new()
+        .route("/ecsd/v1/faults", get(faults).post(faults).delete(faults))
+        .route("/ecsd/v1/iam/explain", post(explain))
+        .route("/ecsd/v1/iam/suggest", get(suggest))
+        .route("/ecsd/v1/audit", get(audit))
 }

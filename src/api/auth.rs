@@ -101,6 +101,24 @@ pub async fn authenticate_scoped(
     request_id: &str,
     need: ScopeNeed,
 ) -> Result<Caller, Response> {
+    let caller = identify(st, method, path, query, headers, body, params, dialect, request_id, need).await?;
+    crate::control::authz::note_caller(&caller);
+    Ok(caller)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn identify(
+    st: &Arc<AppState>,
+    method: &Method,
+    path: &str,
+    query: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    params: &HashMap<String, String>,
+    dialect: Dialect,
+    request_id: &str,
+    need: ScopeNeed,
+) -> Result<Caller, Response> {
     let url_project = params.get("project_id").map(String::as_str);
     if let Some(token) = header(headers, "x-auth-token") {
         let info = match st.identity.validate(token).await {

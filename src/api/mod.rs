@@ -8,6 +8,7 @@ pub mod auth;
 pub mod body;
 pub mod errors;
 pub mod huawei;
+pub mod iam;
 pub mod images;
 pub mod keystone;
 pub mod microversion;
@@ -25,6 +26,8 @@ use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 
 use crate::catalog::{Endpoint, CATALOG};
+use crate::control::audit::AuditLog;
+use crate::control::authz::{PolicyAuthorizer, RequestNotes, REQUEST_NOTES};
 use crate::control::service::Service;
 use crate::domain::{Caller, ControlError};
 use crate::driver::sim::SimDriver;
@@ -43,6 +46,9 @@ pub struct AppState {
     pub public_url: String,
     pub max_body: usize,
     pub sim: Option<Arc<SimDriver>>,
+    /// The policy authorizer (also behind `service.authorizer`), for explain.
+    pub authz: Arc<PolicyAuthorizer>,
+    pub audit: Arc<AuditLog>,
 }
 
 /// Everything a handler needs from one request, already authenticated.
@@ -130,8 +136,84 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(versions::routes())
         .merge(keystone::routes())
         .merge(admin::routes())
+        .merge(iam::routes())
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), request_notes))
         .with_state(state)
+}
+
+/// Scopes the request notes around every request; afterwards writes the
+/// audit record of an authenticated request and, in soft mode, names what
+/// would have been denied in `X-Ecsd-Authz-Soft-Deny`.
+async fn request_notes(State(st): State<Arc<AppState>>, req: Request, next: axum::middleware::Next) -> Response {
+    let source = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let cell = std::cell::RefCell::new(RequestNotes { source_ip: source.clone(), ..RequestNotes::default() });
+    let (mut resp, notes) = REQUEST_NOTES
+        .scope(cell, async move {
+            let resp = next.run(req).await;
+            let notes = REQUEST_NOTES.with(|n| n.take());
+            (resp, notes)
+        })
+        .await;
+    let Some(caller) = notes.caller else { return resp };
+    let mut actions: Vec<String> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    let mut soft: Vec<String> = Vec::new();
+    for d in &notes.decisions {
+        for a in &d.actions {
+            if !actions.contains(a) {
+                actions.push(a.clone());
+            }
+        }
+        for m in &d.missing {
+            if !missing.contains(m) {
+                missing.push(m.clone());
+            }
+            if d.decision == "soft_deny" && !soft.contains(m) {
+                soft.push(m.clone());
+            }
+        }
+    }
+    let decision = ["deny", "soft_deny", "off", "allow"]
+        .into_iter()
+        .find(|k| notes.decisions.iter().any(|d| d.decision == *k))
+        .unwrap_or("none");
+    if !soft.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&soft.join(", ")) {
+            resp.headers_mut().insert("x-ecsd-authz-soft-deny", v);
+        }
+    }
+    let request_id = resp
+        .headers()
+        .get("x-openstack-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(new_request_id);
+    st.audit.record(crate::identity::model::AuditRecord {
+        seq: 0,
+        time: chrono::Utc::now(),
+        request_id,
+        user_id: caller.user_id,
+        user_name: caller.user_name,
+        domain_id: caller.domain_id,
+        project_id: caller.project_id,
+        method,
+        path,
+        operation: notes.operation.or_else(|| notes.decisions.iter().find_map(|d| d.operation.clone())),
+        actions,
+        decision: decision.to_string(),
+        missing,
+        resource: notes.decisions.iter().find_map(|d| d.resource.clone()),
+        source,
+        status: resp.status().as_u16(),
+    });
+    resp
 }
 
 /// Unknown paths: 404 in the format of the API family the path looks like.

@@ -106,7 +106,9 @@ fn unique_conflict(e: ControlError, what: &str) -> ControlError {
 fn check_text(field: &str, value: &str, min: usize, max: usize) -> ControlResult<()> {
     let n = value.chars().count();
     if n < min || (min > 0 && value.trim().is_empty()) {
-        return Err(invalid(format!("Invalid input for field '{field}': it must not be empty.")));
+        return Err(invalid(format!(
+            "Invalid input for field '{field}': it must not be empty."
+        )));
     }
     if n > max {
         return Err(invalid(format!(
@@ -155,7 +157,9 @@ pub fn check_email(field: &str, value: &str) -> ControlResult<()> {
     if ok {
         Ok(())
     } else {
-        Err(invalid(format!("Invalid input for field '{field}': not an email address.")))
+        Err(invalid(format!(
+            "Invalid input for field '{field}': not an email address."
+        )))
     }
 }
 
@@ -200,7 +204,7 @@ impl Actor {
 #[derive(Debug, Clone)]
 pub enum RoleRef {
     System(&'static SystemRole),
-    Custom(CustomRole),
+    Custom(Box<CustomRole>),
 }
 
 impl RoleRef {
@@ -425,7 +429,12 @@ impl<'a> Admin<'a> {
     }
 
     /// The operator sees every account; everyone else only its own.
-    pub async fn list_domains(&self, actor: &Actor, name: Option<&str>, enabled: Option<bool>) -> ControlResult<Vec<Domain>> {
+    pub async fn list_domains(
+        &self,
+        actor: &Actor,
+        name: Option<&str>,
+        enabled: Option<bool>,
+    ) -> ControlResult<Vec<Domain>> {
         let all = self.store().list_domains().await?;
         Ok(all
             .into_iter()
@@ -437,7 +446,13 @@ impl<'a> Admin<'a> {
 
     /// Creates an account with its region project (Huawei: every account has
     /// one project per region, named after the region). Operator only.
-    pub async fn create_domain(&self, actor: &Actor, name: &str, description: &str, enabled: bool) -> ControlResult<Domain> {
+    pub async fn create_domain(
+        &self,
+        actor: &Actor,
+        name: &str,
+        description: &str,
+        enabled: bool,
+    ) -> ControlResult<Domain> {
         if !actor.operator {
             return Err(ControlError::Forbidden {
                 missing: vec!["iam:domains:createDomain".into()],
@@ -469,6 +484,8 @@ impl<'a> Admin<'a> {
             .await
             .map_err(|e| unique_conflict(e, "a domain of that name exists"))?;
         self.store().put_project(&project).await?;
+        drop(_w);
+        self.changed();
         tracing::info!(domain = %domain.id, name = %domain.name, "account created");
         Ok(domain)
     }
@@ -628,6 +645,8 @@ impl<'a> Admin<'a> {
         drop(_w);
         if password_changed || (was_enabled && !user.enabled) {
             self.identity.revoke_user_tokens(&user.id).await?;
+        } else {
+            self.identity.refresh_cached_user(&user);
         }
         self.changed();
         Ok(user)
@@ -696,13 +715,21 @@ impl<'a> Admin<'a> {
             .ok_or_else(|| not_found("group", id))
     }
 
-    pub async fn list_groups(&self, actor: &Actor, domain_id: Option<&str>, name: Option<&str>) -> ControlResult<Vec<Group>> {
+    pub async fn list_groups(
+        &self,
+        actor: &Actor,
+        domain_id: Option<&str>,
+        name: Option<&str>,
+    ) -> ControlResult<Vec<Group>> {
         let domain = domain_id.unwrap_or(&actor.domain_id);
         if !actor.sees(domain) {
             return Ok(Vec::new());
         }
         let groups = self.store().list_groups(domain).await?;
-        Ok(groups.into_iter().filter(|g| name.is_none_or(|n| g.name == n)).collect())
+        Ok(groups
+            .into_iter()
+            .filter(|g| name.is_none_or(|n| g.name == n))
+            .collect())
     }
 
     pub async fn create_group(
@@ -732,6 +759,8 @@ impl<'a> Admin<'a> {
             .put_group(&group)
             .await
             .map_err(|e| unique_conflict(e, "a group of that name exists in the domain"))?;
+        drop(_w);
+        self.changed();
         Ok(group)
     }
 
@@ -775,6 +804,8 @@ impl<'a> Admin<'a> {
             .put_group(&group)
             .await
             .map_err(|e| unique_conflict(e, "a group of that name exists in the domain"))?;
+        drop(_w);
+        self.changed();
         Ok(group)
     }
 
@@ -782,7 +813,11 @@ impl<'a> Admin<'a> {
     /// group's grants, so their tokens are revoked when it had any.
     pub async fn delete_group(&self, actor: &Actor, id: &str) -> ControlResult<()> {
         let group = self.get_group(actor, id).await?;
-        let had_grants = !self.store().grants_of(std::slice::from_ref(&group.id)).await?.is_empty();
+        let had_grants = !self
+            .store()
+            .grants_of(std::slice::from_ref(&group.id))
+            .await?
+            .is_empty();
         let members = self.store().members_of(&group.id).await?;
         self.store().delete_group(&group.id).await?;
         if had_grants {
@@ -877,7 +912,9 @@ impl<'a> Admin<'a> {
         check_name("project.name", &new.name)?;
         check_description("project.description", &new.description)?;
         let (domain_id, parent_id) = match new.parent_id.as_deref() {
-            Some(pid) if Some(pid) == new.domain_id.as_deref() || (new.domain_id.is_none() && pid == actor.domain_id) => {
+            Some(pid)
+                if Some(pid) == new.domain_id.as_deref() || (new.domain_id.is_none() && pid == actor.domain_id) =>
+            {
                 (self.target_domain(actor, Some(pid)).await?, None)
             }
             Some(pid) => {
@@ -912,6 +949,8 @@ impl<'a> Admin<'a> {
             .put_project(&project)
             .await
             .map_err(|e| unique_conflict(e, "a project of that name exists in the domain"))?;
+        drop(_w);
+        self.changed();
         Ok(project)
     }
 
@@ -949,6 +988,8 @@ impl<'a> Admin<'a> {
             .put_project(&project)
             .await
             .map_err(|e| unique_conflict(e, "a project of that name exists in the domain"))?;
+        drop(_w);
+        self.changed();
         Ok(project)
     }
 
@@ -963,7 +1004,7 @@ impl<'a> Admin<'a> {
             .get_role(id)
             .await?
             .filter(|r| actor.sees(&r.domain_id))
-            .map(RoleRef::Custom)
+            .map(|r| RoleRef::Custom(Box::new(r)))
             .ok_or_else(|| not_found("role", id))
     }
 
@@ -983,7 +1024,13 @@ impl<'a> Admin<'a> {
             out.extend(system_roles().iter().map(RoleRef::System));
         }
         if actor.sees(&custom_domain) {
-            out.extend(self.store().list_roles(&custom_domain).await?.into_iter().map(RoleRef::Custom));
+            out.extend(
+                self.store()
+                    .list_roles(&custom_domain)
+                    .await?
+                    .into_iter()
+                    .map(|r| RoleRef::Custom(Box::new(r))),
+            );
         }
         Ok(out
             .into_iter()
@@ -1017,7 +1064,11 @@ impl<'a> Admin<'a> {
         }
     }
 
-    fn check_policy_texts(display_name: Option<&str>, description: Option<&str>, description_cn: Option<&str>) -> ControlResult<()> {
+    fn check_policy_texts(
+        display_name: Option<&str>,
+        description: Option<&str>,
+        description_cn: Option<&str>,
+    ) -> ControlResult<()> {
         if let Some(n) = display_name {
             check_text("role.display_name", n, 1, MAX_POLICY_DISPLAY_NAME)?;
         }
@@ -1106,7 +1157,9 @@ impl<'a> Admin<'a> {
         let mut role = self.get_custom(actor, id).await?;
         if let Some(n) = patch.display_name {
             if n != role.display_name && self.display_name_taken(&role.domain_id, &n, Some(&role.id)).await? {
-                return Err(conflict(format!("A policy with the display name '{n}' already exists.")));
+                return Err(conflict(format!(
+                    "A policy with the display name '{n}' already exists."
+                )));
             }
             role.display_name = n;
         }
@@ -1186,7 +1239,11 @@ impl<'a> Admin<'a> {
                 "The {} {} belongs to another account than the {} {}.",
                 t.actor.as_str(),
                 t.actor_id,
-                if t.scope == GrantScope::Project { "project" } else { "domain" },
+                if t.scope == GrantScope::Project {
+                    "project"
+                } else {
+                    "domain"
+                },
                 t.scope_id
             )));
         }
@@ -1258,6 +1315,7 @@ impl<'a> Admin<'a> {
         }
         user.account_admin = granted;
         self.store().put_user(&user).await?;
+        self.identity.refresh_cached_user(&user);
         tracing::info!(user = %user.id, account_admin = granted, "account administrator status changed");
         Ok(())
     }
@@ -1297,7 +1355,11 @@ impl<'a> Admin<'a> {
                     role.id(),
                     t.actor.as_str(),
                     t.actor_id,
-                    if t.scope == GrantScope::Project { "project" } else { "domain" },
+                    if t.scope == GrantScope::Project {
+                        "project"
+                    } else {
+                        "domain"
+                    },
                     t.scope_id
                 ),
             });
@@ -1334,7 +1396,7 @@ impl<'a> Admin<'a> {
             if let Some(r) = find_system_role(&g.role_id) {
                 out.push(RoleRef::System(r));
             } else if let Some(r) = self.store().get_role(&g.role_id).await? {
-                out.push(RoleRef::Custom(r));
+                out.push(RoleRef::Custom(Box::new(r)));
             }
         }
         Ok(out)
@@ -1365,7 +1427,7 @@ impl<'a> Admin<'a> {
                 && f.role_id.as_deref().is_none_or(|r| g.role_id == r)
                 && (!f.inherited || g.scope == GrantScope::AllProjects)
         });
-        grants.sort_by(|a, b| a.created.cmp(&b.created));
+        grants.sort_by_key(|g| g.created);
         Ok(grants)
     }
 

@@ -2,6 +2,7 @@
 //! tokens. Token validation is the hot path, so validated tokens are kept in
 //! memory and only the SHA-256 of a token is ever stored.
 
+pub mod admin;
 pub mod bootstrap;
 pub mod model;
 pub mod sealing;
@@ -289,6 +290,16 @@ impl Identity {
         self.store.delete_tokens_of_user(user_id).await?;
         self.cache.write().retain(|_, t| t.user_id_is_not(user_id));
         Ok(())
+    }
+
+    /// Puts a changed user record (name, description...) into the cached
+    /// tokens of that user, so that callers see the change at once.
+    pub fn refresh_cached_user(&self, user: &User) {
+        for info in self.cache.write().values_mut() {
+            if info.user.id == user.id {
+                info.user = user.clone();
+            }
+        }
     }
 
     /// The secret key and owner of an access key, for signature checks.

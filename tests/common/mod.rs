@@ -24,6 +24,10 @@ pub struct Kit {
 }
 
 pub async fn kit() -> Kit {
+    kit_with(ecsd::control::authz::EnforcementMode::Enforce).await
+}
+
+pub async fn kit_with(mode: ecsd::control::authz::EnforcementMode) -> Kit {
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = ServeOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -32,6 +36,8 @@ pub async fn kit() -> Kit {
         file: FileConfig::default(),
         admin_password: Some("Test-password-1".into()),
         public_url: Some("http://127.0.0.1:1".into()),
+        authz_mode: mode,
+        audit_retention: Default::default(),
     };
     let app = build(&opts).await.expect("build app");
     let b = app.bootstrap.clone();
@@ -119,5 +125,65 @@ impl Kit {
             .await
             .expect("accepted")
             .job_id
+    }
+}
+
+impl Kit {
+    /// A user of the bootstrap account (not an administrator) holding the
+    /// given policies on the bootstrap project. Policies are system role ids
+    /// or names, or custom policy documents.
+    pub async fn user_with(&self, name: &str, system_roles: &[&str], custom: &[serde_json::Value]) -> String {
+        use ecsd::identity::model::{ActorKind, CustomRole, Grant, GrantScope, User};
+        let store = self.service().store.clone();
+        let user = User {
+            id: ecsd::domain::hex_id(),
+            name: name.into(),
+            domain_id: self.caller.domain_id.clone(),
+            password_hash: ecsd::identity::hash_password("User-password-1").expect("hash"),
+            enabled: true,
+            account_admin: false,
+            created: chrono::Utc::now(),
+            description: String::new(),
+            email: None,
+            default_project_id: None,
+        };
+        store.put_user(&user).await.expect("user");
+        let mut role_ids: Vec<String> = system_roles
+            .iter()
+            .map(|r| ecsd::iam::find_system_role(r).expect("system role").id.to_string())
+            .collect();
+        for (i, doc) in custom.iter().enumerate() {
+            ecsd::iam::validate(doc).expect("valid custom policy");
+            let role = CustomRole {
+                id: ecsd::domain::hex_id(),
+                name: format!("custom_{}_{i}", name),
+                display_name: format!("{name}-{i}"),
+                domain_id: self.caller.domain_id.clone(),
+                role_type: "XA".into(),
+                description: String::new(),
+                description_cn: String::new(),
+                policy: doc.clone(),
+                created: chrono::Utc::now(),
+                updated: chrono::Utc::now(),
+            };
+            store.put_role(&role).await.expect("role");
+            role_ids.push(role.id);
+        }
+        for role_id in role_ids {
+            store
+                .put_grant(&Grant {
+                    scope: GrantScope::Project,
+                    scope_id: self.caller.project_id.clone(),
+                    actor: ActorKind::User,
+                    actor_id: user.id.clone(),
+                    role_id,
+                    domain_id: self.caller.domain_id.clone(),
+                    created: chrono::Utc::now(),
+                })
+                .await
+                .expect("grant");
+        }
+        self.app.state.authz.invalidate_all();
+        user.id
     }
 }
