@@ -486,3 +486,42 @@ async fn every_server_api_answers_404_for_another_projects_server() {
     assert!(checked >= 40, "only {checked} requests checked");
     assert_eq!(k.server(&s.id).await, before, "nothing changed");
 }
+
+#[tokio::test]
+async fn faults_injected_through_the_admin_api_fail_the_job_as_the_spec_says() {
+    let k = kit().await;
+    let t = admin_token(&k).await;
+    let s = k.active_server("s6.small.1").await;
+    let p = k.caller.project_id.clone();
+    let rule = json!({"operation": "ecs.batchStop", "step": "power_off", "times": 1, "code": "Ecs.1234", "reason": "disk on fire"});
+    let r = call(&k, post("/ecsd/v1/faults", &t, &rule.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = call(&k, get("/ecsd/v1/faults", &t)).await;
+    assert_eq!(r.body["faults"].as_array().map(Vec::len), Some(1));
+
+    let body = json!({"os-stop": {"servers": [{"id": s.id}]}}).to_string();
+    let r = call(&k, post(&format!("/v1/{p}/cloudservers/action"), &t, &body)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let job_id = r.body["job_id"].as_str().unwrap().to_string();
+    k.run().await;
+    let r = call(&k, get(&format!("/v1/{p}/jobs/{job_id}"), &t)).await;
+    assert_eq!(r.body["status"], "FAIL", "{}", r.body);
+    let sub = &r.body["entities"]["sub_jobs"][0];
+    assert_eq!(sub["status"], "FAIL");
+    assert_eq!(sub["error_code"], "Ecs.1234");
+    assert_eq!(sub["fail_reason"], "disk on fire");
+    assert!(!r.body["end_time"].as_str().unwrap().is_empty());
+    // Nothing had changed yet: the server is rolled back, not in ERROR.
+    let srv = k.server(&s.id).await;
+    assert_eq!(srv.vm_state, ecsd::domain::VmState::Active);
+    assert_eq!(srv.task_state, None);
+    // The rule was used up: the next stop works.
+    let r = call(&k, post(&format!("/v1/{p}/cloudservers/action"), &t, &body)).await;
+    k.run().await;
+    let job_id = r.body["job_id"].as_str().unwrap().to_string();
+    let r = call(&k, get(&format!("/v1/{p}/jobs/{job_id}"), &t)).await;
+    assert_eq!(r.body["status"], "SUCCESS", "{}", r.body);
+    // Only administrators manage faults.
+    let r = call(&k, Request::get("/ecsd/v1/faults").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
