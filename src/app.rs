@@ -67,7 +67,14 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&opts.data)?);
     let public_url = opts.public_url.clone().unwrap_or_else(|| public_url_for(&opts.listen));
     let sealer = Sealer::open(&opts.data)?;
-    let bootstrap = bootstrap(store.as_ref(), &sealer, &opts.data, &public_url, opts.admin_password.clone()).await?;
+    let bootstrap = bootstrap(
+        store.as_ref(),
+        &sealer,
+        &opts.data,
+        &public_url,
+        opts.admin_password.clone(),
+    )
+    .await?;
     let inventory = Arc::new(Inventory::from_config(&opts.file));
     let sim = Arc::new(SimDriver::new(opts.sim_step_ms, opts.file.faults.clone()));
     // The simulator keeps nothing on disk: re-learn the VMs the store knows.
@@ -92,7 +99,11 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     }
     let node = node_id(store.as_ref()).await?;
     let engine = Engine::new(store.clone(), sim.clone(), inventory.clone(), node);
-    let authz = Arc::new(PolicyAuthorizer::new(store.clone(), crate::config::REGION, opts.authz_mode));
+    let authz = Arc::new(PolicyAuthorizer::new(
+        store.clone(),
+        crate::config::REGION,
+        opts.authz_mode,
+    ));
     let audit = AuditLog::start(store.clone(), opts.audit_retention);
     let service = Arc::new(Service {
         store: store.clone(),

@@ -91,11 +91,20 @@ enum IamCommand {
 }
 
 fn explain_cli(runtime: &tokio::runtime::Runtime, cmd: IamCommand) -> anyhow::Result<()> {
-    let IamCommand::Explain { data, user, domain, project, operation, actions, server } = cmd;
+    let IamCommand::Explain {
+        data,
+        user,
+        domain,
+        project,
+        operation,
+        actions,
+        server,
+    } = cmd;
     runtime.block_on(async move {
         use std::sync::Arc;
         let store: Arc<dyn ecsd::store::Store> = Arc::new(ecsd::store::sqlite::SqliteStore::open(&data)?);
-        let authz = ecsd::control::authz::PolicyAuthorizer::new(store.clone(), ecsd::config::REGION, EnforcementMode::Enforce);
+        let authz =
+            ecsd::control::authz::PolicyAuthorizer::new(store.clone(), ecsd::config::REGION, EnforcementMode::Enforce);
         let ask = ecsd::control::explain::ExplainRequest {
             user,
             domain: Some(domain.clone()),
@@ -173,7 +182,10 @@ fn main() -> anyhow::Result<()> {
                 public_url,
                 file,
                 authz_mode,
-                audit_retention: Retention { days: audit_retention_days, max_records: audit_max_records },
+                audit_retention: Retention {
+                    days: audit_retention_days,
+                    max_records: audit_max_records,
+                },
             };
             runtime.block_on(serve(opts))
         }

@@ -460,7 +460,10 @@ async fn every_server_api_answers_404_for_another_projects_server() {
     for op in ecsd::catalog::CATALOG {
         for route in op.routes {
             let by_id = route.path.contains("{server_id}");
-            let batch = matches!(route.endpoint, ecsd::catalog::Endpoint::HwBatchAction | ecsd::catalog::Endpoint::HwDelete);
+            let batch = matches!(
+                route.endpoint,
+                ecsd::catalog::Endpoint::HwBatchAction | ecsd::catalog::Endpoint::HwDelete
+            );
             if !by_id && !batch {
                 continue;
             }
@@ -472,16 +475,32 @@ async fn every_server_api_answers_404_for_another_projects_server() {
             for body in bodies_for(route.endpoint, &s.id) {
                 let req = match route.method {
                     "GET" => get(&path, &t2),
-                    "DELETE" => Request::delete(&path).header("x-auth-token", &t2).body(Body::empty()).unwrap(),
+                    "DELETE" => Request::delete(&path)
+                        .header("x-auth-token", &t2)
+                        .body(Body::empty())
+                        .unwrap(),
                     _ => post(&path, &t2, &body.to_string()),
                 };
                 let r = call(&k, req).await;
-                assert_eq!(r.status, StatusCode::NOT_FOUND, "{} {path} {body}: {}", route.method, r.body);
+                assert_eq!(
+                    r.status,
+                    StatusCode::NOT_FOUND,
+                    "{} {path} {body}: {}",
+                    route.method,
+                    r.body
+                );
                 checked += 1;
             }
         }
     }
-    let r = call(&k, get(&format!("/v1/{}/cloudservers/resize_flavors?instance_uuid={}", p2.id, s.id), &t2)).await;
+    let r = call(
+        &k,
+        get(
+            &format!("/v1/{}/cloudservers/resize_flavors?instance_uuid={}", p2.id, s.id),
+            &t2,
+        ),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(checked >= 40, "only {checked} requests checked");
     assert_eq!(k.server(&s.id).await, before, "nothing changed");

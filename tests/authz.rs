@@ -19,16 +19,29 @@ struct Resp {
 }
 
 async fn call(k: &Kit, req: Request<Body>) -> Resp {
-    let resp = ecsd::api::router(k.app.state.clone()).oneshot(req).await.expect("response");
+    let resp = ecsd::api::router(k.app.state.clone())
+        .oneshot(req)
+        .await
+        .expect("response");
     let status = resp.status();
     let headers = resp.headers().clone();
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body");
-    Resp { status, headers, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    Resp {
+        status,
+        headers,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    }
 }
 
 async fn token(k: &Kit, user: &str, password: &str) -> String {
     let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": user, "password": password, "domain": {"name": "ecsd"}}}}, "scope": {"project": {"id": k.caller.project_id}}}});
-    let r = call(k, Request::post("/v3/auth/tokens").body(Body::from(body.to_string())).unwrap()).await;
+    let r = call(
+        k,
+        Request::post("/v3/auth/tokens")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     r.headers["x-subject-token"].to_str().unwrap().to_string()
 }
@@ -43,7 +56,10 @@ fn post(path: &str, token: &str, body: Value) -> Request<Body> {
 }
 
 fn get(path: &str, token: &str) -> Request<Body> {
-    Request::get(path).header("x-auth-token", token).body(Body::empty()).unwrap()
+    Request::get(path)
+        .header("x-auth-token", token)
+        .body(Body::empty())
+        .unwrap()
 }
 
 fn allow(actions: &[&str]) -> Value {
@@ -56,18 +72,26 @@ async fn a_user_needs_every_action_of_the_row_and_is_told_every_missing_one() {
     let s = k.active_server("s6.small.1").await;
     // Everything native stop needs but ecs:servers:get.
     k.user_with("partial", &[], &[allow(&["ecs:servers:stop"])]).await;
-    k.user_with("stopper", &[], &[allow(&["ecs:servers:stop", "ecs:servers:get"])]).await;
+    k.user_with("stopper", &[], &[allow(&["ecs:servers:stop", "ecs:servers:get"])])
+        .await;
     let partial = token(&k, "partial", "User-password-1").await;
     let stopper = token(&k, "stopper", "User-password-1").await;
     let action = format!("/v2.1/servers/{}/action", s.id);
 
     let r = call(&k, post(&action, &partial, json!({"os-stop": null}))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert_eq!(r.body["forbidden"]["message"], "Policy doesn't allow ecs:servers:get to be performed.");
+    assert_eq!(
+        r.body["forbidden"]["message"],
+        "Policy doesn't allow ecs:servers:get to be performed."
+    );
     assert_eq!(k.server(&s.id).await.task_state, None, "a refusal changes nothing");
 
     // Native resize: the message names all twelve missing actions.
-    let r = call(&k, post(&action, &stopper, json!({"resize": {"flavorRef": "s6.medium.2"}}))).await;
+    let r = call(
+        &k,
+        post(&action, &stopper, json!({"resize": {"flavorRef": "s6.medium.2"}})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let msg = r.body["forbidden"]["message"].as_str().unwrap();
     for a in ["ecs:servers:resize", "evs:volumes:create", "vpc:ports:delete"] {
@@ -80,10 +104,21 @@ async fn a_user_needs_every_action_of_the_row_and_is_told_every_missing_one() {
 
     // Huawei routes: Pdp.0001.
     let p = &k.caller.project_id;
-    let r = call(&k, post(&format!("/v1/{p}/cloudservers/{}/resize", s.id), &stopper, json!({"resize": {"flavorRef": "s6.large.2"}}))).await;
+    let r = call(
+        &k,
+        post(
+            &format!("/v1/{p}/cloudservers/{}/resize", s.id),
+            &stopper,
+            json!({"resize": {"flavorRef": "s6.large.2"}}),
+        ),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.body["error"]["code"], "Pdp.0001");
-    assert_eq!(r.body["error"]["message"], "Policy doesn't allow ecs:cloudServers:resize to be performed.");
+    assert_eq!(
+        r.body["error"]["message"],
+        "Policy doesn't allow ecs:cloudServers:resize to be performed."
+    );
 }
 
 #[tokio::test]
@@ -99,7 +134,10 @@ async fn explicit_deny_beats_full_access_and_common_operations_stop_at_stop_and_
 
     let r = call(&k, post(&action, &full, json!({"reboot": {"type": "SOFT"}}))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    assert!(r.body["forbidden"]["message"].as_str().unwrap().contains("ecs:servers:reboot"));
+    assert!(r.body["forbidden"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ecs:servers:reboot"));
     let r = call(&k, post(&action, &full, json!({"lock": {"locked_reason": "x"}}))).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "FullAccess still locks: {}", r.body);
     let r = call(&k, post(&action, &full, json!({"unlock": null}))).await;
@@ -124,10 +162,18 @@ async fn explicit_deny_beats_full_access_and_common_operations_stop_at_stop_and_
     k.run().await;
     let p = &k.caller.project_id;
     let change = json!({"os-change": {"imageid": common::IMAGE2, "adminpass": "Passw0rd!x"}});
-    let r = call(&k, post(&format!("/v2/{p}/cloudservers/{}/changeos", s.id), &common, change)).await;
+    let r = call(
+        &k,
+        post(&format!("/v2/{p}/cloudservers/{}/changeos", s.id), &common, change),
+    )
+    .await;
     assert_eq!(r.body["error"]["code"], "Pdp.0001");
     let mig = json!({"migrate": {"dedicated_host_id": common::DEH}});
-    let r = call(&k, post(&format!("/v1/{p}/cloudservers/{}/migrate", s.id), &common, mig)).await;
+    let r = call(
+        &k,
+        post(&format!("/v1/{p}/cloudservers/{}/migrate", s.id), &common, mig),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Reads: CommonOperations may show (ecs:*:show*, ecsd's reading of the spec).
     let r = call(&k, get(&format!("/v1/{p}/cloudservers/{}", s.id), &common)).await;
@@ -147,7 +193,11 @@ async fn instance_resources_and_tag_conditions_narrow_a_grant() {
     k.user_with("narrow", &[], &[only_a, dev_only]).await;
     let t = token(&k, "narrow", "User-password-1").await;
     let body = json!({"resize": {"flavorRef": "s6.large.2", "mode": "withStopServer"}, "dry_run": true});
-    let r = call(&k, post(&format!("/v1.1/{p}/cloudservers/{}/resize", a.id), &t, body.clone())).await;
+    let r = call(
+        &k,
+        post(&format!("/v1.1/{p}/cloudservers/{}/resize", a.id), &t, body.clone()),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     let r = call(&k, post(&format!("/v1.1/{p}/cloudservers/{}/resize", b.id), &t, body)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
@@ -171,7 +221,11 @@ async fn soft_mode_allows_and_reports_and_off_mode_allows() {
     let s = k.active_server("s6.small.1").await;
     k.user_with("nobody", &[], &[]).await;
     let t = token(&k, "nobody", "User-password-1").await;
-    let r = call(&k, post(&format!("/v2.1/servers/{}/action", s.id), &t, json!({"os-stop": null}))).await;
+    let r = call(
+        &k,
+        post(&format!("/v2.1/servers/{}/action", s.id), &t, json!({"os-stop": null})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert_eq!(r.headers["x-ecsd-authz-soft-deny"], "ecs:servers:stop, ecs:servers:get");
 
@@ -179,7 +233,11 @@ async fn soft_mode_allows_and_reports_and_off_mode_allows() {
     let s = k.active_server("s6.small.1").await;
     k.user_with("nobody", &[], &[]).await;
     let t = token(&k, "nobody", "User-password-1").await;
-    let r = call(&k, post(&format!("/v2.1/servers/{}/action", s.id), &t, json!({"os-stop": null}))).await;
+    let r = call(
+        &k,
+        post(&format!("/v2.1/servers/{}/action", s.id), &t, json!({"os-stop": null})),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert!(!r.headers.contains_key("x-ecsd-authz-soft-deny"));
 }
@@ -188,16 +246,32 @@ async fn soft_mode_allows_and_reports_and_off_mode_allows() {
 async fn audit_explain_and_suggest() {
     let k = kit().await;
     let s = k.active_server("s6.small.1").await;
-    let uid = k.user_with("auditee", &[], &[allow(&["ecs:servers:stop", "ecs:servers:get"])]).await;
+    let uid = k
+        .user_with("auditee", &[], &[allow(&["ecs:servers:stop", "ecs:servers:get"])])
+        .await;
     let t = token(&k, "auditee", "User-password-1").await;
     let admin = {
         let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "admin", "password": "Test-password-1", "domain": {"name": "ecsd"}}}}, "scope": {"project": {"id": k.caller.project_id}}}});
-        let r = call(&k, Request::post("/v3/auth/tokens").body(Body::from(body.to_string())).unwrap()).await;
+        let r = call(
+            &k,
+            Request::post("/v3/auth/tokens")
+                .body(Body::from(body.to_string()))
+                .unwrap(),
+        )
+        .await;
         r.headers["x-subject-token"].to_str().unwrap().to_string()
     };
     let action = format!("/v2.1/servers/{}/action", s.id);
-    assert_eq!(call(&k, post(&action, &t, json!({"os-stop": null}))).await.status, StatusCode::ACCEPTED);
-    assert_eq!(call(&k, post(&action, &t, json!({"reboot": {"type": "HARD"}}))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&k, post(&action, &t, json!({"os-stop": null}))).await.status,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        call(&k, post(&action, &t, json!({"reboot": {"type": "HARD"}})))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 
     // The audit trail: newest first, with decisions and missing actions.
     let r = call(&k, get(&format!("/ecsd/v1/audit?user_id={uid}"), &admin)).await;
@@ -210,7 +284,11 @@ async fn audit_explain_and_suggest() {
     assert_eq!(recs[0]["missing"], json!(["ecs:servers:reboot"]));
     assert_eq!(recs[1]["decision"], "allow");
     assert_eq!(recs[1]["status"], 202);
-    let r = call(&k, get(&format!("/ecsd/v1/audit?user_id={uid}&decision=deny&limit=1"), &admin)).await;
+    let r = call(
+        &k,
+        get(&format!("/ecsd/v1/audit?user_id={uid}&decision=deny&limit=1"), &admin),
+    )
+    .await;
     assert_eq!(r.body["records"].as_array().unwrap().len(), 1);
     // Not for non-administrators.
     assert_eq!(call(&k, get("/ecsd/v1/audit", &t)).await.status, StatusCode::FORBIDDEN);
@@ -227,12 +305,18 @@ async fn audit_explain_and_suggest() {
     assert_eq!(get_decision[1]["matched"][0]["statement"], 0);
     // A user may not explain someone else.
     let ask = json!({"user": "admin", "operation": "nova.stop"});
-    assert_eq!(call(&k, post("/ecsd/v1/iam/explain", &t, ask)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&k, post("/ecsd/v1/iam/explain", &t, ask)).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // Suggest: exactly the actions of what was attempted.
     let r = call(&k, get(&format!("/ecsd/v1/iam/suggest?user_id={uid}"), &admin)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let actions = &r.body["policy"]["Statement"][0]["Action"];
-    assert_eq!(actions, &json!(["ecs:servers:get", "ecs:servers:reboot", "ecs:servers:stop"]));
+    assert_eq!(
+        actions,
+        &json!(["ecs:servers:get", "ecs:servers:reboot", "ecs:servers:stop"])
+    );
     ecsd::iam::validate(&r.body["policy"]).expect("the suggestion is a valid policy");
 }

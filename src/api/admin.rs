@@ -50,7 +50,9 @@ async fn caller_of(st: &Arc<AppState>, req: Request) -> Result<(Caller, axum::bo
 }
 
 fn forbidden(action: &str) -> Response {
-    errors::keystone(&ControlError::Forbidden { missing: vec![action.to_string()] })
+    errors::keystone(&ControlError::Forbidden {
+        missing: vec![action.to_string()],
+    })
 }
 
 fn sim_missing() -> Response {
@@ -95,11 +97,23 @@ async fn explain(State(st): State<Arc<AppState>>, req: Request) -> Response {
     let store = st.service.store.clone();
     // Anyone may ask about themselves; only administrators about others.
     let about_self = ask.user == caller.user_id
-        || (ask.user == caller.user_name && ask.domain.as_deref().is_none_or(|d| d == caller.domain_id || d == caller.domain_name));
+        || (ask.user == caller.user_name
+            && ask
+                .domain
+                .as_deref()
+                .is_none_or(|d| d == caller.domain_id || d == caller.domain_name));
     if !about_self && !caller.is_admin {
         return forbidden("iam:permissions:explain");
     }
-    match crate::control::explain::explain(store.as_ref(), &st.authz, &ask, &caller.domain_id, Some(&caller.domain_id)).await {
+    match crate::control::explain::explain(
+        store.as_ref(),
+        &st.authz,
+        &ask,
+        &caller.domain_id,
+        Some(&caller.domain_id),
+    )
+    .await
+    {
         Ok(r) => Json(r).into_response(),
         Err(e) => errors::keystone(&e),
     }
@@ -152,7 +166,9 @@ async fn audit(State(st): State<Arc<AppState>>, req: Request) -> Response {
     };
     match st.service.store.query_audit(&filter).await {
         Ok(records) => {
-            let next = (records.len() == limit).then(|| records.last().map(|r| r.seq)).flatten();
+            let next = (records.len() == limit)
+                .then(|| records.last().map(|r| r.seq))
+                .flatten();
             Json(json!({"records": records, "next_marker": next})).into_response()
         }
         Err(e) => errors::keystone(&e),
@@ -165,7 +181,11 @@ async fn suggest(State(st): State<Arc<AppState>>, req: Request) -> Response {
         Err(r) => return r,
     };
     let q = parse_query(&query);
-    let user = q.iter().find(|(k, _)| k == "user_id").map(|(_, v)| v.clone()).unwrap_or(caller.user_id.clone());
+    let user = q
+        .iter()
+        .find(|(k, _)| k == "user_id")
+        .map(|(_, v)| v.clone())
+        .unwrap_or(caller.user_id.clone());
     if user != caller.user_id && !caller.is_admin {
         return forbidden("iam:permissions:suggest");
     }

@@ -101,7 +101,10 @@ pub async fn authenticate_scoped(
     request_id: &str,
     need: ScopeNeed,
 ) -> Result<Caller, Response> {
-    let caller = identify(st, method, path, query, headers, body, params, dialect, request_id, need).await?;
+    let caller = identify(
+        st, method, path, query, headers, body, params, dialect, request_id, need,
+    )
+    .await?;
     crate::control::authz::note_caller(&caller);
     Ok(caller)
 }

@@ -153,7 +153,10 @@ async fn request_notes(State(st): State<Arc<AppState>>, req: Request, next: axum
         .unwrap_or_default();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
-    let cell = std::cell::RefCell::new(RequestNotes { source_ip: source.clone(), ..RequestNotes::default() });
+    let cell = std::cell::RefCell::new(RequestNotes {
+        source_ip: source.clone(),
+        ..RequestNotes::default()
+    });
     let (mut resp, notes) = REQUEST_NOTES
         .scope(cell, async move {
             let resp = next.run(req).await;
@@ -205,7 +208,9 @@ async fn request_notes(State(st): State<Arc<AppState>>, req: Request, next: axum
         project_id: caller.project_id,
         method,
         path,
-        operation: notes.operation.or_else(|| notes.decisions.iter().find_map(|d| d.operation.clone())),
+        operation: notes
+            .operation
+            .or_else(|| notes.decisions.iter().find_map(|d| d.operation.clone())),
         actions,
         decision: decision.to_string(),
         missing,

@@ -20,7 +20,10 @@ pub struct Retention {
 
 impl Default for Retention {
     fn default() -> Self {
-        Retention { days: 30, max_records: 100_000 }
+        Retention {
+            days: 30,
+            max_records: 100_000,
+        }
     }
 }
 
@@ -43,7 +46,10 @@ impl AuditLog {
     pub fn start(store: Arc<dyn Store>, retention: Retention) -> Arc<AuditLog> {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(writer(store, rx, retention));
-        Arc::new(AuditLog { tx, dropped: Default::default() })
+        Arc::new(AuditLog {
+            tx,
+            dropped: Default::default(),
+        })
     }
 
     /// Queues a record; never blocks the request.

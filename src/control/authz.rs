@@ -86,7 +86,10 @@ fn note_decision(note: DecisionNote) {
 }
 
 fn source_ip() -> Option<String> {
-    REQUEST_NOTES.try_with(|n| n.borrow().source_ip.clone()).ok().filter(|s| !s.is_empty())
+    REQUEST_NOTES
+        .try_with(|n| n.borrow().source_ip.clone())
+        .ok()
+        .filter(|s| !s.is_empty())
 }
 
 /// The URN of a server for `Resource` matching.
@@ -190,7 +193,9 @@ impl PolicyAuthorizer {
             .with("g:CurrentTime", now)
             .with("g:MFAPresent", "false");
         if !caller.project_id.is_empty() {
-            ctx = ctx.with("g:ProjectId", caller.project_id.as_str()).with("g:ProjectName", caller.project_name.as_str());
+            ctx = ctx
+                .with("g:ProjectId", caller.project_id.as_str())
+                .with("g:ProjectName", caller.project_name.as_str());
         }
         if let Some(ip) = source_ip() {
             ctx = ctx.with("g:SourceIp", ip);
@@ -220,8 +225,16 @@ impl PolicyAuthorizer {
     }
 
     /// Explains a decision without enforcing or noting it.
-    pub async fn explain(&self, caller: &Caller, actions: &[&str], target: Option<&Server>, instance_authz: bool) -> ControlResult<Explanation> {
-        let resource = target.filter(|_| instance_authz).map(|s| server_urn(&self.region, &s.domain_id, &s.id));
+    pub async fn explain(
+        &self,
+        caller: &Caller,
+        actions: &[&str],
+        target: Option<&Server>,
+        instance_authz: bool,
+    ) -> ControlResult<Explanation> {
+        let resource = target
+            .filter(|_| instance_authz)
+            .map(|s| server_urn(&self.region, &s.domain_id, &s.id));
         let (set, decision) = self.evaluate(caller, actions, resource.as_deref(), target).await?;
         Ok(Explanation {
             account_admin: caller.is_admin,
@@ -240,7 +253,9 @@ impl PolicyAuthorizer {
         target: Option<&Server>,
         instance_authz: bool,
     ) -> Result<(), ControlError> {
-        let resource = target.filter(|_| instance_authz).map(|s| server_urn(&self.region, &s.domain_id, &s.id));
+        let resource = target
+            .filter(|_| instance_authz)
+            .map(|s| server_urn(&self.region, &s.domain_id, &s.id));
         let note = |decision: &'static str, missing: Vec<String>| DecisionNote {
             operation: operation.map(str::to_string),
             actions: actions.iter().map(|a| a.to_string()).collect(),
@@ -253,7 +268,9 @@ impl PolicyAuthorizer {
         let own_account = target.is_none_or(|s| s.domain_id == caller.domain_id);
         if !own_account {
             note_decision(note("deny", actions.iter().map(|a| a.to_string()).collect()));
-            return Err(ControlError::Forbidden { missing: actions.iter().map(|a| a.to_string()).collect() });
+            return Err(ControlError::Forbidden {
+                missing: actions.iter().map(|a| a.to_string()).collect(),
+            });
         }
         if caller.is_admin || actions.is_empty() {
             note_decision(note("allow", Vec::new()));
@@ -278,7 +295,9 @@ impl PolicyAuthorizer {
             return Ok(());
         }
         note_decision(note("deny", decision.missing.clone()));
-        Err(ControlError::Forbidden { missing: decision.missing })
+        Err(ControlError::Forbidden {
+            missing: decision.missing,
+        })
     }
 }
 
@@ -286,7 +305,8 @@ impl PolicyAuthorizer {
 impl Authorizer for PolicyAuthorizer {
     async fn authorize(&self, caller: &Caller, op: &Operation, target: Option<&Server>) -> Result<(), ControlError> {
         note_operation(op.name);
-        self.check(caller, Some(op.name), op.actions, target, op.instance_authz).await
+        self.check(caller, Some(op.name), op.actions, target, op.instance_authz)
+            .await
     }
 
     async fn authorize_actions(&self, caller: &Caller, actions: &[&str]) -> Result<(), ControlError> {
@@ -310,13 +330,17 @@ impl Authorizer for AccountAdminAuthorizer {
         if caller.is_admin && own_account {
             return Ok(());
         }
-        Err(ControlError::Forbidden { missing: op.actions.iter().map(|a| a.to_string()).collect() })
+        Err(ControlError::Forbidden {
+            missing: op.actions.iter().map(|a| a.to_string()).collect(),
+        })
     }
 
     async fn authorize_actions(&self, caller: &Caller, actions: &[&str]) -> Result<(), ControlError> {
         if caller.is_admin {
             return Ok(());
         }
-        Err(ControlError::Forbidden { missing: actions.iter().map(|a| a.to_string()).collect() })
+        Err(ControlError::Forbidden {
+            missing: actions.iter().map(|a| a.to_string()).collect(),
+        })
     }
 }

@@ -65,9 +65,19 @@ async fn find_domain(store: &dyn Store, key: &str) -> ControlResult<Option<Domai
 
 /// Resolves the user named in a request, within `default_domain` unless
 /// the request names another account.
-pub async fn resolve_user(store: &dyn Store, user: &str, domain: Option<&str>, default_domain: &str) -> ControlResult<(User, Domain)> {
-    let not_found = || ControlError::NotFound { code: "IAM.0004", message: format!("User {user} could not be found.") };
-    let domain = find_domain(store, domain.unwrap_or(default_domain)).await?.ok_or_else(not_found)?;
+pub async fn resolve_user(
+    store: &dyn Store,
+    user: &str,
+    domain: Option<&str>,
+    default_domain: &str,
+) -> ControlResult<(User, Domain)> {
+    let not_found = || ControlError::NotFound {
+        code: "IAM.0004",
+        message: format!("User {user} could not be found."),
+    };
+    let domain = find_domain(store, domain.unwrap_or(default_domain))
+        .await?
+        .ok_or_else(not_found)?;
     let u = match store.get_user(user).await? {
         Some(u) if u.domain_id == domain.id => u,
         _ => store.find_user(&domain.id, user).await?.ok_or_else(not_found)?,
@@ -86,7 +96,10 @@ pub async fn explain(
 ) -> ControlResult<ExplainResponse> {
     let (user, domain) = resolve_user(store, &req.user, req.domain.as_deref(), default_domain).await?;
     if asker_domain.is_some_and(|d| d != domain.id) {
-        return Err(ControlError::NotFound { code: "IAM.0004", message: format!("User {} could not be found.", req.user) });
+        return Err(ControlError::NotFound {
+            code: "IAM.0004",
+            message: format!("User {} could not be found.", req.user),
+        });
     }
     let project = match &req.project {
         None => None,
@@ -95,7 +108,10 @@ pub async fn explain(
                 Some(pr) if pr.domain_id == domain.id => Some(pr),
                 _ => store.find_project(&domain.id, p).await?,
             };
-            Some(found.ok_or_else(|| ControlError::NotFound { code: "IAM.0004", message: format!("Project {p} could not be found.") })?)
+            Some(found.ok_or_else(|| ControlError::NotFound {
+                code: "IAM.0004",
+                message: format!("Project {p} could not be found."),
+            })?)
         }
     };
     let op = match &req.operation {
@@ -107,7 +123,9 @@ pub async fn explain(
                 .ok_or_else(|| ControlError::bad_request(format!("Unknown operation {name}.")))?,
         ),
     };
-    let mut actions: Vec<String> = op.map(|o| o.actions.iter().map(|a| a.to_string()).collect()).unwrap_or_default();
+    let mut actions: Vec<String> = op
+        .map(|o| o.actions.iter().map(|a| a.to_string()).collect())
+        .unwrap_or_default();
     for a in &req.actions {
         if !actions.contains(a) {
             actions.push(a.clone());
@@ -152,7 +170,11 @@ pub async fn explain(
         operation: op.map(|o| o.name.to_string()),
         actions,
         allowed,
-        basis: if user.account_admin { "account_administrator" } else { "policies" },
+        basis: if user.account_admin {
+            "account_administrator"
+        } else {
+            "policies"
+        },
         explanation,
     })
 }

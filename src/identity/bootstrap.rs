@@ -53,8 +53,14 @@ pub async fn bootstrap(
     // files. The password written is one that still logs in: the one in the
     // file, else ECSD_ADMIN_PASSWORD; never one that would not work.
     let admin = store.get_user(&info.user_id).await?;
-    let works = |pw: &String| admin.as_ref().is_some_and(|u| super::verify_password(pw, &u.password_hash));
-    let password = read_env(&env_path, "OS_PASSWORD").filter(works).or(admin_password.filter(works));
+    let works = |pw: &String| {
+        admin
+            .as_ref()
+            .is_some_and(|u| super::verify_password(pw, &u.password_hash))
+    };
+    let password = read_env(&env_path, "OS_PASSWORD")
+        .filter(works)
+        .or(admin_password.filter(works));
     match password {
         Some(pw) => {
             write_files(store, sealer, data, endpoint, &info, &pw).await?;

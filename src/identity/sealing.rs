@@ -29,7 +29,11 @@ impl Sealer {
                 use std::os::unix::fs::OpenOptionsExt;
                 let mut k = vec![0u8; 32];
                 rand::rngs::OsRng.fill_bytes(&mut k);
-                let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path)?;
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .open(&path)?;
                 f.write_all(&k)?;
                 f.sync_all()?;
                 k
@@ -40,7 +44,9 @@ impl Sealer {
     }
 
     pub fn from_key(key: &[u8]) -> Sealer {
-        Sealer { cipher: XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(key)) }
+        Sealer {
+            cipher: XChaCha20Poly1305::new(chacha20poly1305::Key::from_slice(key)),
+        }
     }
 
     pub fn seal(&self, plain: &str) -> ControlResult<String> {
@@ -52,7 +58,10 @@ impl Sealer {
             .map_err(|_| ControlError::internal("sealing a secret failed"))?;
         let mut out = nonce.to_vec();
         out.extend(ct);
-        Ok(format!("{PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(out)))
+        Ok(format!(
+            "{PREFIX}{}",
+            base64::engine::general_purpose::STANDARD.encode(out)
+        ))
     }
 
     pub fn unseal(&self, sealed: &str) -> ControlResult<String> {
