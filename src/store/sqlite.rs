@@ -63,13 +63,21 @@ CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TE
     decision TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS audit_domain ON audit(domain_id, seq);
 CREATE INDEX IF NOT EXISTS audit_user ON audit(user_id, seq);
+CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id TEXT NOT NULL,
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
 "#;
 
+/// One writer connection, and a few read-only ones so that reads run in
+/// parallel with each other and with the writer (WAL allows it).
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
 }
+
+/// Read connections per store.
+const READERS: usize = 4;
 
 fn to_doc<T: Serialize>(v: &T) -> ControlResult<String> {
     Ok(serde_json::to_string(v)?)
@@ -86,8 +94,17 @@ fn ts(t: DateTime<Utc>) -> String {
 impl SqliteStore {
     /// Opens (creating if needed) `ecsd.db` in `dir`.
     pub fn open(dir: &Path) -> ControlResult<Self> {
-        let conn = Connection::open(dir.join("ecsd.db"))?;
-        Self::init(conn)
+        let path = dir.join("ecsd.db");
+        let mut store = Self::init(Connection::open(&path)?)?;
+        for _ in 0..READERS {
+            let r = Connection::open_with_flags(
+                &path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            r.busy_timeout(std::time::Duration::from_secs(5))?;
+            store.readers.push(Mutex::new(r));
+        }
+        Ok(store)
     }
 
     /// A private in-memory database, for tests.
@@ -103,11 +120,26 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch(SCHEMA)?;
-        Ok(SqliteStore { conn: Mutex::new(conn) })
+        Ok(SqliteStore { conn: Mutex::new(conn), readers: Vec::new(), next_reader: Default::default() })
     }
 
     fn with<T>(&self, f: impl FnOnce(&Connection) -> ControlResult<T>) -> ControlResult<T> {
         let conn = self.conn.lock();
+        f(&conn)
+    }
+
+    /// Runs a read on a free read connection (the writer when there are none).
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> ControlResult<T>) -> ControlResult<T> {
+        if self.readers.is_empty() {
+            return self.with(f);
+        }
+        let start = self.next_reader.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for i in 0..self.readers.len() {
+            if let Some(conn) = self.readers[(start + i) % self.readers.len()].try_lock() {
+                return f(&conn);
+            }
+        }
+        let conn = self.readers[start % self.readers.len()].lock();
         f(&conn)
     }
 
@@ -120,14 +152,14 @@ impl SqliteStore {
     }
 
     fn get_doc<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Option<T>> {
-        self.with(|c| {
-            let doc: Option<String> = c.query_row(sql, key, |r| r.get(0)).optional()?;
+        self.read(|c| {
+            let doc: Option<String> = c.prepare_cached(sql)?.query_row(key, |r| r.get(0)).optional()?;
             doc.map(|d| from_doc(&d)).transpose()
         })
     }
 
     fn get_docs<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Vec<T>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut stmt = c.prepare_cached(sql)?;
             let rows = stmt.query_map(key, |r| r.get::<_, String>(0))?;
             let mut out = Vec::new();
@@ -250,7 +282,7 @@ fn matches(s: &Server, f: &ServerFilter, ports: &[Port]) -> bool {
 #[async_trait]
 impl Store for SqliteStore {
     async fn get_meta(&self, key: &str) -> ControlResult<Option<String>> {
-        self.with(|c| {
+        self.read(|c| {
             Ok(
                 c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
                     .optional()?,
@@ -440,7 +472,7 @@ impl Store for SqliteStore {
     }
 
     async fn members_of(&self, group_id: &str) -> ControlResult<Vec<String>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut stmt =
                 c.prepare_cached("SELECT user_id FROM group_members WHERE group_id = ?1 ORDER BY user_id")?;
             let rows = stmt
@@ -451,7 +483,7 @@ impl Store for SqliteStore {
     }
 
     async fn groups_of(&self, user_id: &str) -> ControlResult<Vec<String>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut stmt =
                 c.prepare_cached("SELECT group_id FROM group_members WHERE user_id = ?1 ORDER BY group_id")?;
             let rows = stmt
@@ -545,7 +577,7 @@ impl Store for SqliteStore {
     }
 
     async fn query_audit(&self, f: &AuditFilter) -> ControlResult<Vec<AuditRecord>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut sql = String::from("SELECT seq, doc FROM audit WHERE 1 = 1");
             let mut args: Vec<String> = Vec::new();
             let mut add = |clause: &str, v: String| {
@@ -656,11 +688,7 @@ impl Store for SqliteStore {
     }
 
     async fn get_server(&self, id: &str) -> ControlResult<Option<Server>> {
-        let s: Option<Server> = self.get_doc("SELECT doc FROM servers WHERE id = ?1", &[&id])?;
-        Ok(s.map(|mut s| {
-            self.fix_seq(&mut s);
-            s
-        }))
+        self.get_doc("SELECT doc FROM servers WHERE id = ?1", &[&id])
     }
 
     async fn list_servers(
@@ -669,7 +697,7 @@ impl Store for SqliteStore {
         filter: &ServerFilter,
         page: Page,
     ) -> ControlResult<(Vec<Server>, usize)> {
-        let rows: Vec<(i64, String)> = self.with(|c| {
+        let rows: Vec<(i64, String)> = self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT seq, doc FROM servers WHERE project_id = ?1 AND (deleted = 0 OR ?2) ORDER BY seq",
             )?;
@@ -784,7 +812,7 @@ impl Store for SqliteStore {
     }
 
     async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut stmt = c.prepare_cached("SELECT ip FROM ports WHERE subnet_id = ?1")?;
             let rows = stmt
                 .query_map([subnet_id], |r| r.get::<_, String>(0))?
@@ -882,7 +910,7 @@ impl Store for SqliteStore {
     }
 
     async fn job_steps(&self, job_id: &str) -> ControlResult<Vec<JobStepRecord>> {
-        self.with(|c| {
+        self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT idx, name, started_at, finished_at, result, attempts FROM job_steps WHERE job_id = ?1 ORDER BY idx",
             )?;
@@ -959,8 +987,4 @@ impl Store for SqliteStore {
             write_action(tx, &action)
         })
     }
-}
-
-impl SqliteStore {
-    fn fix_seq(&self, _s: &mut Server) {}
 }
