@@ -441,7 +441,7 @@ fn bodies_for(endpoint: ecsd::catalog::Endpoint, server: &str) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn every_server_api_answers_404_for_another_projects_server() {
+async fn every_server_api_answers_404_for_another_projects_or_accounts_server() {
     let k = kit().await;
     let s = k.active_server("s6.small.1").await;
     let store = k.service().store.clone();
@@ -455,54 +455,78 @@ async fn every_server_api_answers_404_for_another_projects_server() {
     };
     store.put_project(&p2).await.unwrap();
     let t2 = token_for(&k, "admin", "Test-password-1", "ecsd", &p2.id).await;
+    // And another account with its own administrator.
+    let d3 = Domain {
+        id: ecsd::domain::hex_id(),
+        name: "elsewhere".into(),
+        enabled: true,
+    };
+    store.put_domain(&d3).await.unwrap();
+    let p3 = Project {
+        id: ecsd::domain::hex_id(),
+        name: "local-1".into(),
+        domain_id: d3.id.clone(),
+        parent_id: None,
+        ..p2.clone()
+    };
+    store.put_project(&p3).await.unwrap();
+    let u3 = User {
+        id: ecsd::domain::hex_id(),
+        name: "root".into(),
+        domain_id: d3.id.clone(),
+        password_hash: ecsd::identity::hash_password("Other-pw-1").unwrap(),
+        enabled: true,
+        account_admin: true,
+        created: Utc::now(),
+        description: String::new(),
+        email: None,
+        default_project_id: None,
+    };
+    store.put_user(&u3).await.unwrap();
+    let t3 = token_for(&k, "root", "Other-pw-1", "elsewhere", &p3.id).await;
     let before = k.server(&s.id).await;
     let mut checked = 0;
-    for op in ecsd::catalog::CATALOG {
-        for route in op.routes {
-            let by_id = route.path.contains("{server_id}");
-            let batch = matches!(
-                route.endpoint,
-                ecsd::catalog::Endpoint::HwBatchAction | ecsd::catalog::Endpoint::HwDelete
-            );
-            if !by_id && !batch {
-                continue;
-            }
-            let path = route
-                .path
-                .replace("{project_id}", &p2.id)
-                .replace("{server_id}", &s.id)
-                .replace("{request_id}", "req-00000000-0000-0000-0000-000000000000");
-            for body in bodies_for(route.endpoint, &s.id) {
-                let req = match route.method {
-                    "GET" => get(&path, &t2),
-                    "DELETE" => Request::delete(&path)
-                        .header("x-auth-token", &t2)
-                        .body(Body::empty())
-                        .unwrap(),
-                    _ => post(&path, &t2, &body.to_string()),
-                };
-                let r = call(&k, req).await;
-                assert_eq!(
-                    r.status,
-                    StatusCode::NOT_FOUND,
-                    "{} {path} {body}: {}",
-                    route.method,
-                    r.body
+    for (t2, p2) in [(&t2, &p2), (&t3, &p3)] {
+        for op in ecsd::catalog::CATALOG {
+            for route in op.routes {
+                let by_id = route.path.contains("{server_id}");
+                let batch = matches!(
+                    route.endpoint,
+                    ecsd::catalog::Endpoint::HwBatchAction | ecsd::catalog::Endpoint::HwDelete
                 );
-                checked += 1;
+                if !by_id && !batch {
+                    continue;
+                }
+                let path = route
+                    .path
+                    .replace("{project_id}", &p2.id)
+                    .replace("{server_id}", &s.id)
+                    .replace("{request_id}", "req-00000000-0000-0000-0000-000000000000");
+                for body in bodies_for(route.endpoint, &s.id) {
+                    let req = match route.method {
+                        "GET" => get(&path, t2),
+                        "DELETE" => Request::delete(&path)
+                            .header("x-auth-token", t2.as_str())
+                            .body(Body::empty())
+                            .unwrap(),
+                        _ => post(&path, t2, &body.to_string()),
+                    };
+                    let r = call(&k, req).await;
+                    assert_eq!(
+                        r.status,
+                        StatusCode::NOT_FOUND,
+                        "{} {path} {body}: {}",
+                        route.method,
+                        r.body
+                    );
+                    checked += 1;
+                }
             }
         }
+        let path = format!("/v1/{}/cloudservers/resize_flavors?instance_uuid={}", p2.id, s.id);
+        assert_eq!(call(&k, get(&path, t2)).await.status, StatusCode::NOT_FOUND);
     }
-    let r = call(
-        &k,
-        get(
-            &format!("/v1/{}/cloudservers/resize_flavors?instance_uuid={}", p2.id, s.id),
-            &t2,
-        ),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(checked >= 40, "only {checked} requests checked");
+    assert!(checked >= 80, "only {checked} requests checked");
     assert_eq!(k.server(&s.id).await, before, "nothing changed");
 }
 

@@ -320,3 +320,132 @@ async fn audit_explain_and_suggest() {
     );
     ecsd::iam::validate(&r.body["policy"]).expect("the suggestion is a valid policy");
 }
+
+#[tokio::test]
+async fn keystone_member_may_act_and_reader_may_only_read() {
+    let k = kit().await;
+    let s = k.active_server("s6.small.1").await;
+    k.user_with("m", &["member"], &[]).await;
+    k.user_with("r", &["reader"], &[]).await;
+    let member = token(&k, "m", "User-password-1").await;
+    let reader = token(&k, "r", "User-password-1").await;
+    let action = format!("/v2.1/servers/{}/action", s.id);
+    assert_eq!(
+        call(&k, get(&format!("/v2.1/servers/{}", s.id), &reader)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&k, get("/v2.1/servers/detail", &reader)).await.status,
+        StatusCode::OK
+    );
+    let r = call(&k, post(&action, &reader, json!({"os-stop": null}))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.body["forbidden"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ecs:servers:stop"));
+    let r = call(
+        &k,
+        post(&action, &member, json!({"resize": {"flavorRef": "s6.medium.2"}})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    k.run().await;
+    let r = call(&k, post(&action, &member, json!({"confirmResize": null}))).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // Members manage servers, not identities.
+    let r = call(&k, get("/v3/users", &member)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_explain_cli_reads_the_data_directory() {
+    let k = kit().await;
+    k.user_with("cli-user", &["ECS CommonOperations"], &[]).await;
+    let run = |op: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ecsd"))
+            .args([
+                "iam",
+                "explain",
+                "--user",
+                "cli-user",
+                "--project",
+                "local-1",
+                "--operation",
+                op,
+                "--data",
+            ])
+            .arg(k.data_dir())
+            .env("ECSD_LOG", "error")
+            .output()
+            .expect("run ecsd iam explain")
+    };
+    let ok = run("nova.stop");
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let v: Value = serde_json::from_slice(&ok.stdout).expect("json");
+    assert_eq!(v["allowed"], true);
+    assert_eq!(v["basis"], "policies");
+    let no = run("nova.resize");
+    assert_eq!(no.status.code(), Some(3), "a denial exits 3");
+    let v: Value = serde_json::from_slice(&no.stdout).expect("json");
+    assert_eq!(v["allowed"], false);
+    let missing: Vec<&str> = v["decision"]["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        missing.contains(&"ecs:servers:resize") && missing.contains(&"vpc:ports:create"),
+        "{missing:?}"
+    );
+    assert!(!missing.contains(&"ecs:servers:get"), "CommonOperations reads servers");
+}
+
+#[tokio::test]
+async fn the_audit_trail_is_bounded_by_age_and_count() {
+    use ecsd::identity::model::{AuditFilter, AuditRecord};
+    let k = kit().await;
+    let store = k.service().store.clone();
+    let now = chrono::Utc::now();
+    let rec = |i: i64, age_days: i64| AuditRecord {
+        seq: 0,
+        time: now - chrono::TimeDelta::days(age_days),
+        request_id: format!("req-{i}"),
+        user_id: "u".into(),
+        user_name: "u".into(),
+        domain_id: "d".into(),
+        project_id: "p".into(),
+        method: "GET".into(),
+        path: "/".into(),
+        operation: None,
+        actions: vec![],
+        decision: "allow".into(),
+        missing: vec![],
+        resource: None,
+        source: String::new(),
+        status: 200,
+    };
+    let records: Vec<AuditRecord> = (0..30).map(|i| rec(i, if i < 5 { 40 } else { 0 })).collect();
+    store.append_audit(&records).await.unwrap();
+    let all = |limit| AuditFilter {
+        domain_id: Some("d".into()),
+        limit,
+        ..AuditFilter::default()
+    };
+    assert_eq!(store.query_audit(&all(100)).await.unwrap().len(), 30);
+    // Paging: newest first, then before the last seq seen.
+    let first = store.query_audit(&all(10)).await.unwrap();
+    let next = store
+        .query_audit(&AuditFilter {
+            before_seq: Some(first[9].seq),
+            ..all(10)
+        })
+        .await
+        .unwrap();
+    assert!(next[0].seq < first[9].seq);
+    store.prune_audit(now - chrono::TimeDelta::days(30), 20).await.unwrap();
+    let left = store.query_audit(&all(100)).await.unwrap();
+    assert_eq!(left.len(), 20, "older than 30 days gone, then capped at 20");
+    assert!(left.iter().all(|r| r.time > now - chrono::TimeDelta::days(1)));
+}

@@ -55,6 +55,10 @@ pub async fn kit_with(mode: ecsd::control::authz::EnforcementMode) -> Kit {
 }
 
 impl Kit {
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
     pub fn service(&self) -> &Arc<ecsd::control::service::Service> {
         &self.app.state.service
     }
