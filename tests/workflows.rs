@@ -357,3 +357,60 @@ async fn create_recovers_from_a_crash_at_every_step() {
     }
     assert!(crashed >= 8, "create has at least eight steps, crashed in {crashed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locking_a_server_mid_step_neither_breaks_nor_loses_either() {
+    let k = kit().await;
+    let s = k.active_server("s6.small.1").await;
+    // The lock lands inside the resize's power-off step, after the step read the
+    // server and before it commits.
+    let service = k.service().clone();
+    let caller = k.caller.clone();
+    let id = s.id.clone();
+    let sim = k.app.state.sim.clone().expect("sim driver");
+    sim.on_step(std::sync::Arc::new(move |ctx| {
+        if ctx.operation == "nova.resize" && ctx.step == "power_off" {
+            let lock = WorkParams {
+                lock_reason: Some("audit".into()),
+                ..WorkParams::default()
+            };
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::block_in_place(|| {
+                handle
+                    .block_on(service.act(&caller, OpId::NovaLock, &id, lock, "req-lock"))
+                    .expect("lock accepted")
+            });
+        }
+    }));
+    let resize = k.act(OpId::NovaResize, &s.id, to_medium()).await;
+    k.run().await;
+    let j = k.service().store.get_job(&resize).await.unwrap().unwrap();
+    assert_eq!(j.status, JobStatus::Success, "{:?}", j.fail_reason);
+    let done = k.server(&s.id).await;
+    assert!(done.locked, "the lock landed");
+    assert_eq!(done.vm_state, VmState::Resized);
+    assert_eq!(done.task_state, None);
+    assert_eq!(
+        done.locked_reason.as_deref(),
+        Some("audit"),
+        "the lock survives the workflow's writes"
+    );
+}
+
+#[tokio::test]
+async fn a_hard_reboot_takes_over_a_soft_one() {
+    let k = kit().await;
+    let s = k.active_server("s6.small.1").await;
+    let soft = k.act(OpId::NovaRebootSoft, &s.id, none()).await;
+    let hard = k.act(OpId::NovaRebootHard, &s.id, hard()).await;
+    k.run().await;
+    let soft = k.service().store.get_job(&soft).await.unwrap().unwrap();
+    let hard = k.service().store.get_job(&hard).await.unwrap().unwrap();
+    assert_eq!(soft.status, JobStatus::Fail, "the soft reboot was superseded");
+    assert_eq!(hard.status, JobStatus::Success);
+    let done = k.server(&s.id).await;
+    assert_eq!(
+        (done.vm_state, done.task_state, done.current_job),
+        (VmState::Active, None, None)
+    );
+}

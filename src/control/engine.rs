@@ -243,8 +243,7 @@ impl Engine {
                         job.status = JobStatus::Success;
                         job.end_time = Some(Utc::now());
                     }
-                    let write = server.as_ref().map(|(s, g)| (s, *g));
-                    if !self.store.complete_step(&job, index, "ok", write).await? {
+                    if !self.commit_step(&job, index, "ok", server).await? {
                         // The server moved under us: another job owns it now.
                         self.end_superseded(&mut job).await?;
                         break;
@@ -627,10 +626,52 @@ impl Engine {
             }
             (next, generation)
         });
-        let w = write.as_ref().map(|(s, g)| (s, *g));
-        self.store.complete_step(job, at as i64, "error", w).await?;
+        if !self.commit_step(job, at as i64, "error", write).await? {
+            self.end_superseded(job).await?;
+            return Ok(());
+        }
         self.finish_event(job, workflow, steps[at], "Error").await?;
         Ok(())
+    }
+
+    /// Commits a step with the server's new record. Lock and unlock may
+    /// change a claimed server meanwhile (they are allowed during any
+    /// task): their fields are carried over and the write retried. False
+    /// when another job has taken the server.
+    async fn commit_step(
+        &self,
+        job: &Job,
+        index: i64,
+        result: &str,
+        server: Option<(Server, i64)>,
+    ) -> ControlResult<bool> {
+        let Some((mut next, mut expected)) = server else {
+            return self.store.complete_step(job, index, result, None).await;
+        };
+        for _ in 0..8 {
+            if self
+                .store
+                .complete_step(job, index, result, Some((&next, expected)))
+                .await?
+            {
+                return Ok(true);
+            }
+            let Some(fresh) = self.store.get_server(&next.id).await? else {
+                return Ok(false);
+            };
+            if fresh.current_job.as_deref() != Some(job.id.as_str()) {
+                return Ok(false);
+            }
+            next.locked = fresh.locked;
+            next.locked_by = fresh.locked_by;
+            next.locked_reason = fresh.locked_reason.clone();
+            next.generation = fresh.generation + 1;
+            expected = fresh.generation;
+        }
+        Err(ControlError::internal(format!(
+            "server {} keeps changing under job {}",
+            next.id, job.id
+        )))
     }
 
     async fn end_superseded(&self, job: &mut Job) -> ControlResult<()> {

@@ -47,10 +47,15 @@ struct SimVm {
     spec: VmSpec,
 }
 
+/// Something to do at the start of every step (tests use it to make a
+/// concurrent change land in the middle of a step).
+pub type StepHook = std::sync::Arc<dyn Fn(&StepContext) + Send + Sync>;
+
 pub struct SimDriver {
     step_delay: Duration,
     vms: Mutex<HashMap<String, SimVm>>,
     faults: Mutex<Vec<FaultRule>>,
+    hook: Mutex<Option<StepHook>>,
 }
 
 impl SimDriver {
@@ -59,7 +64,13 @@ impl SimDriver {
             step_delay: Duration::from_millis(step_ms),
             vms: Mutex::new(HashMap::new()),
             faults: Mutex::new(faults),
+            hook: Mutex::new(None),
         }
+    }
+
+    /// Runs `hook` at the start of every step from now on.
+    pub fn on_step(&self, hook: StepHook) {
+        *self.hook.lock() = Some(hook);
     }
 
     /// Re-learns a VM that existed before a restart (the simulator keeps
@@ -134,6 +145,10 @@ impl ComputeDriver for SimDriver {
     async fn begin_step(&self, ctx: &StepContext) -> Result<(), DriverError> {
         if !self.step_delay.is_zero() {
             tokio::time::sleep(self.step_delay).await;
+        }
+        let hook = self.hook.lock().clone();
+        if let Some(hook) = hook {
+            hook(ctx);
         }
         self.check_fault(ctx)
     }
