@@ -414,3 +414,39 @@ async fn a_hard_reboot_takes_over_a_soft_one() {
         (VmState::Active, None, None)
     );
 }
+
+#[tokio::test]
+async fn delete_keeps_data_volumes_unless_asked() {
+    for delete_data in [false, true] {
+        let k = kit().await;
+        let s = k.active_server("s6.small.1").await;
+        let vols = k.service().store.volumes_of(&s.id).await.unwrap();
+        let data = vols
+            .iter()
+            .find(|v| !v.bootable)
+            .expect("the kit attaches a data volume")
+            .id
+            .clone();
+        let params = WorkParams {
+            delete_data_volumes: delete_data,
+            ..WorkParams::default()
+        };
+        k.service()
+            .batch(&k.caller, OpId::HwDelete, &[s.id.clone()], params, "req-del")
+            .await
+            .unwrap();
+        k.run().await;
+        assert_eq!(k.server(&s.id).await.vm_state, VmState::Deleted);
+        assert!(k.service().store.volumes_of(&s.id).await.unwrap().is_empty());
+        let left = k.service().store.get_volume(&data).await.unwrap();
+        match (delete_data, left) {
+            (true, None) => {}
+            (false, Some(v)) => assert_eq!((v.status.as_str(), v.server_id), ("available", None)),
+            other => panic!("delete_data_volumes={delete_data}: {other:?}"),
+        }
+        assert!(
+            k.service().store.ports_of(&s.id).await.unwrap().is_empty(),
+            "ports go with the server"
+        );
+    }
+}

@@ -300,7 +300,7 @@ async fn delete(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let _ = opt_bool(&body, "delete_publicip")?;
     let delete_volume = opt_bool(&body, "delete_volume")?.unwrap_or(false);
     let params = WorkParams {
-        hard: delete_volume,
+        delete_data_volumes: delete_volume,
         ..WorkParams::default()
     };
     let job_id = st

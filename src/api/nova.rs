@@ -801,7 +801,7 @@ fn action_view(req: &Req, a: &InstanceAction, with_events: bool) -> Value {
         v["updated_at"] = json!(naive(a.updated_at));
     }
     if with_events {
-        let mut events: Vec<Value> = a
+        let events: Vec<Value> = a
             .events
             .iter()
             .rev()
@@ -818,7 +818,6 @@ fn action_view(req: &Req, a: &InstanceAction, with_events: bool) -> Value {
                 ev
             })
             .collect();
-        events.shrink_to_fit();
         v["events"] = Value::Array(events);
     }
     v

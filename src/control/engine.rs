@@ -477,7 +477,7 @@ impl Engine {
                     self.driver.ensure_undefined(&ctx, &server.id, host).await?;
                 }
                 for mut v in self.store.volumes_of(&server.id).await? {
-                    if v.delete_on_termination || v.bootable {
+                    if v.delete_on_termination || v.bootable || p.delete_data_volumes {
                         self.store.delete_volume(&v.id).await?;
                     } else {
                         v.server_id = None;

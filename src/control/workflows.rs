@@ -37,8 +37,12 @@ pub struct WorkParams {
     pub dedicated_host_id: Option<String>,
     /// Host chosen by the scheduling step (kept so a repeat picks the same).
     pub target_host: Option<String>,
-    /// Create: the admin password or key were given (only recorded).
+    /// Lock: the reason given (Nova 2.73+).
     pub lock_reason: Option<String>,
+    /// Delete: also delete the data volumes (Huawei `delete_volume`); the
+    /// system volume and volumes marked delete-on-termination always go.
+    #[serde(default)]
+    pub delete_data_volumes: bool,
 }
 
 /// One step of a workflow.
