@@ -432,7 +432,13 @@ async fn delete_keeps_data_volumes_unless_asked() {
             ..WorkParams::default()
         };
         k.service()
-            .batch(&k.caller, OpId::HwDelete, &[s.id.clone()], params, "req-del")
+            .batch(
+                &k.caller,
+                OpId::HwDelete,
+                std::slice::from_ref(&s.id),
+                params,
+                "req-del",
+            )
             .await
             .unwrap();
         k.run().await;
