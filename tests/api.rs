@@ -6,60 +6,9 @@ mod common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Utc;
-use common::{kit, Kit};
+use common::{admin_token, call, delete, get, kit, post, token_for, with_microversion, Kit};
 use ecsd::api::aksk;
-use ecsd::identity::model::{Domain, Project, User};
 use serde_json::{json, Value};
-use tower::ServiceExt;
-
-struct Resp {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: Value,
-}
-
-async fn call(k: &Kit, req: Request<Body>) -> Resp {
-    let router = ecsd::api::router(k.app.state.clone());
-    let resp = router.oneshot(req).await.expect("response");
-    let status = resp.status();
-    let headers = resp.headers().clone();
-    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body");
-    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Resp { status, headers, body }
-}
-
-async fn token_for(k: &Kit, user: &str, password: &str, domain: &str, project_id: &str) -> String {
-    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": user, "password": password, "domain": {"name": domain}}}}, "scope": {"project": {"id": project_id}}}});
-    let r = call(
-        k,
-        Request::post("/v3/auth/tokens")
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    r.headers["x-subject-token"].to_str().unwrap().to_string()
-}
-
-async fn admin_token(k: &Kit) -> String {
-    token_for(k, "admin", "Test-password-1", "ecsd", &k.caller.project_id).await
-}
-
-fn post(path: &str, token: &str, body: &str) -> Request<Body> {
-    Request::post(path)
-        .header("x-auth-token", token)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
-}
-
-fn get(path: &str, token: &str) -> Request<Body> {
-    Request::get(path)
-        .header("x-auth-token", token)
-        .body(Body::empty())
-        .unwrap()
-}
 
 #[tokio::test]
 async fn nova_bad_input_gets_nova_faults() {
@@ -139,25 +88,18 @@ async fn nova_bad_input_gets_nova_faults() {
     );
 
     // Microversions: bad syntax 400, out of range 406.
-    let mut req = get(&format!("/v2.1/servers/{}", s.id), &t);
-    req.headers_mut()
-        .insert("openstack-api-version", "compute 2.a".parse().unwrap());
-    assert_eq!(call(&k, req).await.status, StatusCode::BAD_REQUEST);
-    let mut req = get(&format!("/v2.1/servers/{}", s.id), &t);
-    req.headers_mut()
-        .insert("openstack-api-version", "compute 2.999".parse().unwrap());
-    let r = call(&k, req).await;
+    let show = format!("/v2.1/servers/{}", s.id);
+    let r = call(&k, with_microversion(get(&show, &t), "compute 2.a")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = call(&k, with_microversion(get(&show, &t), "compute 2.999")).await;
     assert_eq!(r.status, StatusCode::NOT_ACCEPTABLE);
-    let mut req = get(&format!("/v2.1/servers/{}", s.id), &t);
-    req.headers_mut()
-        .insert("openstack-api-version", "compute 2.73".parse().unwrap());
-    let r = call(&k, req).await;
+    let r = call(&k, with_microversion(get(&show, &t), "compute 2.73")).await;
     assert_eq!(r.headers["openstack-api-version"], "compute 2.73");
     assert_eq!(r.body["server"]["locked"], false);
     assert!(r.body["server"]["locked_reason"].is_null());
     assert!(r.headers.contains_key("x-openstack-request-id"));
     // At 2.1 no later field leaks in.
-    let r = call(&k, get(&format!("/v2.1/servers/{}", s.id), &t)).await;
+    let r = call(&k, get(&show, &t)).await;
     assert!(r.body["server"].get("locked").is_none());
     assert!(r.body["server"]["flavor"]["id"].is_string());
 }
@@ -168,42 +110,28 @@ async fn huawei_bad_input_gets_ecs_errors() {
     let t = admin_token(&k).await;
     let s = k.active_server("s6.small.1").await;
     let p = &k.caller.project_id;
+    let resize = format!("/v1/{p}/cloudservers/{}/resize", s.id);
+    let resize_v11 = format!("/v1.1/{p}/cloudservers/{}/resize", s.id);
 
-    let r = call(&k, post(&format!("/v1/{p}/cloudservers/{}/resize", s.id), &t, "")).await;
+    let r = call(&k, post(&resize, &t, "")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.body["error"]["code"], "Common.0002");
 
-    let r = call(
-        &k,
-        post(
-            &format!("/v1/{p}/cloudservers/{}/resize", s.id),
-            &t,
-            r#"{"resize": {"flavorRef": 5}}"#,
-        ),
-    )
-    .await;
+    let r = call(&k, post(&resize, &t, r#"{"resize": {"flavorRef": 5}}"#)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.body["error"]["code"], "Ecs.0005");
 
     // Active without withStopServer: state error.
-    let r = call(
-        &k,
-        post(
-            &format!("/v1/{p}/cloudservers/{}/resize", s.id),
-            &t,
-            r#"{"resize": {"flavorRef": "s6.large.2"}}"#,
-        ),
-    )
-    .await;
+    let r = call(&k, post(&resize, &t, r#"{"resize": {"flavorRef": "s6.large.2"}}"#)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.body["error"]["code"], "Ecs.0100");
 
     let body = r#"{"resize": {"flavorRef": "kc1.large.2", "mode": "withStopServer"}}"#;
-    let r = call(&k, post(&format!("/v1.1/{p}/cloudservers/{}/resize", s.id), &t, body)).await;
+    let r = call(&k, post(&resize_v11, &t, body)).await;
     assert_eq!(r.body["error"]["code"], "Ecs.0804");
 
     let body = r#"{"resize": {"flavorRef": "s6.large.2", "mode": "withStopServer"}, "dry_run": true}"#;
-    let r = call(&k, post(&format!("/v1.1/{p}/cloudservers/{}/resize", s.id), &t, body)).await;
+    let r = call(&k, post(&resize_v11, &t, body)).await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     assert_eq!(k.server(&s.id).await.flavor_id, "s6.small.1", "dry run changes nothing");
 
@@ -336,45 +264,11 @@ async fn aksk_signatures_are_checked() {
 async fn other_projects_and_accounts_see_nothing() {
     let k = kit().await;
     let s = k.active_server("s6.small.1").await;
-    let store = k.service().store.clone();
     // A second project in the same account, and a second account.
-    let p2 = Project {
-        id: ecsd::domain::hex_id(),
-        name: "local-2".into(),
-        domain_id: k.caller.domain_id.clone(),
-        parent_id: None,
-        description: String::new(),
-        enabled: true,
-    };
-    store.put_project(&p2).await.unwrap();
-    let d2 = Domain {
-        id: ecsd::domain::hex_id(),
-        name: "other".into(),
-        enabled: true,
-    };
-    store.put_domain(&d2).await.unwrap();
-    let p3 = Project {
-        id: ecsd::domain::hex_id(),
-        name: "local-1".into(),
-        domain_id: d2.id.clone(),
-        ..p2.clone()
-    };
-    store.put_project(&p3).await.unwrap();
-    let u2 = User {
-        id: ecsd::domain::hex_id(),
-        name: "root".into(),
-        domain_id: d2.id.clone(),
-        password_hash: ecsd::identity::hash_password("Other-pw-1").unwrap(),
-        enabled: true,
-        account_admin: true,
-        created: Utc::now(),
-        description: String::new(),
-        email: None,
-        default_project_id: None,
-    };
-    store.put_user(&u2).await.unwrap();
+    let p2 = k.add_project("local-2", &k.caller.domain_id, None).await;
+    let (_, p3) = k.add_account("other", "root", "Other-pw-1").await;
 
-    let t2 = token_for(&k, "admin", "Test-password-1", "ecsd", &p2.id).await;
+    let t2 = token_for(&k, "admin", common::ADMIN_PASSWORD, "ecsd", &p2.id).await;
     let t3 = token_for(&k, "root", "Other-pw-1", "other", &p3.id).await;
     for t in [&t2, &t3] {
         let r = call(&k, get(&format!("/v2.1/servers/{}", s.id), t)).await;
@@ -444,45 +338,12 @@ fn bodies_for(endpoint: ecsd::catalog::Endpoint, server: &str) -> Vec<Value> {
 async fn every_server_api_answers_404_for_another_projects_or_accounts_server() {
     let k = kit().await;
     let s = k.active_server("s6.small.1").await;
-    let store = k.service().store.clone();
-    let p2 = Project {
-        id: ecsd::domain::hex_id(),
-        name: "local-1_other".into(),
-        domain_id: k.caller.domain_id.clone(),
-        parent_id: Some(k.caller.project_id.clone()),
-        description: String::new(),
-        enabled: true,
-    };
-    store.put_project(&p2).await.unwrap();
-    let t2 = token_for(&k, "admin", "Test-password-1", "ecsd", &p2.id).await;
+    let p2 = k
+        .add_project("local-1_other", &k.caller.domain_id, Some(k.caller.project_id.clone()))
+        .await;
+    let t2 = token_for(&k, "admin", common::ADMIN_PASSWORD, "ecsd", &p2.id).await;
     // And another account with its own administrator.
-    let d3 = Domain {
-        id: ecsd::domain::hex_id(),
-        name: "elsewhere".into(),
-        enabled: true,
-    };
-    store.put_domain(&d3).await.unwrap();
-    let p3 = Project {
-        id: ecsd::domain::hex_id(),
-        name: "local-1".into(),
-        domain_id: d3.id.clone(),
-        parent_id: None,
-        ..p2.clone()
-    };
-    store.put_project(&p3).await.unwrap();
-    let u3 = User {
-        id: ecsd::domain::hex_id(),
-        name: "root".into(),
-        domain_id: d3.id.clone(),
-        password_hash: ecsd::identity::hash_password("Other-pw-1").unwrap(),
-        enabled: true,
-        account_admin: true,
-        created: Utc::now(),
-        description: String::new(),
-        email: None,
-        default_project_id: None,
-    };
-    store.put_user(&u3).await.unwrap();
+    let (_, p3) = k.add_account("elsewhere", "root", "Other-pw-1").await;
     let t3 = token_for(&k, "root", "Other-pw-1", "elsewhere", &p3.id).await;
     let before = k.server(&s.id).await;
     let mut checked = 0;
@@ -505,10 +366,7 @@ async fn every_server_api_answers_404_for_another_projects_or_accounts_server() 
                 for body in bodies_for(route.endpoint, &s.id) {
                     let req = match route.method {
                         "GET" => get(&path, t2),
-                        "DELETE" => Request::delete(&path)
-                            .header("x-auth-token", t2.as_str())
-                            .body(Body::empty())
-                            .unwrap(),
+                        "DELETE" => delete(&path, t2),
                         _ => post(&path, t2, &body.to_string()),
                     };
                     let r = call(&k, req).await;

@@ -33,8 +33,8 @@ use super::errors::{self, Dialect};
 use super::{body, new_request_id, set_request_id, AppState};
 use crate::domain::{Caller, ControlError, ControlResult};
 use crate::identity::admin::{
-    epoch_ms, invalid, Actor, Admin, AssignmentFilter, CustomPatch, CustomSpec, GrantTarget, NewProject, NewUser,
-    ProjectFilter, RoleFilter, RoleRef, UserFilter, UserPatch,
+    epoch_ms, invalid, not_found_with, Actor, Admin, AssignmentFilter, CustomPatch, CustomSpec, GrantTarget,
+    NewProject, NewUser, ProjectFilter, RoleFilter, RoleRef, UserFilter, UserPatch,
 };
 use crate::identity::model::{ActorKind, Credential, CustomRole, Domain, Grant, GrantScope, Group, Project, User};
 
@@ -420,10 +420,15 @@ fn admin(st: &AppState) -> Admin<'_> {
 }
 
 async fn authorize(st: &AppState, cx: &Cx, op: IamOp) -> ControlResult<()> {
-    st.service
-        .authorizer
-        .authorize_actions(&cx.caller, &[action_of(op)])
-        .await
+    authorize_action(st, cx, action_of(op)).await
+}
+
+async fn authorize_grant(st: &AppState, cx: &Cx, verb: GrantVerb, t: &GrantTarget) -> ControlResult<()> {
+    authorize_action(st, cx, grant_action_of(verb, t.actor, t.scope)).await
+}
+
+async fn authorize_action(st: &AppState, cx: &Cx, action: &str) -> ControlResult<()> {
+    st.service.authorizer.authorize_actions(&cx.caller, &[action]).await
 }
 
 fn render_error(fmt: Fmt, e: &ControlError, request_id: &str) -> Response {
@@ -548,10 +553,12 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/v3/OS-INHERIT/domains/{domain}/users/{user}/roles/{role}/inherited_to_projects",
             grant(),
         )
+        // Huawei's OS-USER routes: Keystone's handlers (create aside, which requires
+        // `domain_id`), answering errors in Huawei's format.
         .route("/v3.0/OS-USER/users", post(h!(I, hw_create_user)))
         .route(
             "/v3.0/OS-USER/users/{user}",
-            get(h!(I, hw_show_user)).put(h!(I, hw_update_user)),
+            get(h!(I, show_user)).put(h!(I, update_user)),
         )
         .route(
             "/v3.0/OS-ROLE/roles",
@@ -789,6 +796,20 @@ fn paged<T>(cx: &Cx, items: Vec<T>) -> ControlResult<Vec<T>> {
 
 // ---- users ----
 
+/// A user as shown, with whether it owns its account.
+async fn user_view(st: &AppState, a: &Admin<'_>, u: &User) -> ControlResult<Value> {
+    let owner = a.is_domain_owner(u).await?;
+    Ok(user_json(st, u, owner))
+}
+
+async fn users_list(st: &AppState, cx: &Cx, a: &Admin<'_>, users: &[User]) -> ControlResult<Response> {
+    let mut out = Vec::new();
+    for u in users {
+        out.push(user_view(st, a, u).await?);
+    }
+    ok(json!({"users": out, "links": links(st, cx)}))
+}
+
 async fn list_users(st: &AppState, cx: &Cx) -> ControlResult<Response> {
     authorize(st, cx, IamOp::ListUsers).await?;
     let f = UserFilter {
@@ -797,15 +818,10 @@ async fn list_users(st: &AppState, cx: &Cx) -> ControlResult<Response> {
         enabled: cx.q_bool("enabled")?,
     };
     let a = admin(st);
-    let mut out = Vec::new();
-    for u in a.list_users(&cx.actor, &f).await? {
-        let owner = a.is_domain_owner(&u).await?;
-        out.push(user_json(st, &u, owner));
-    }
-    ok(json!({"users": out, "links": links(st, cx)}))
+    users_list(st, cx, &a, &a.list_users(&cx.actor, &f).await?).await
 }
 
-async fn show_user_common(st: &AppState, cx: &Cx) -> ControlResult<Value> {
+async fn show_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
     let id = cx.param("user");
     // Every user may read itself.
     if !cx.is_self(id) {
@@ -813,16 +829,7 @@ async fn show_user_common(st: &AppState, cx: &Cx) -> ControlResult<Value> {
     }
     let a = admin(st);
     let u = a.get_user(&cx.actor, id).await?;
-    let owner = a.is_domain_owner(&u).await?;
-    Ok(json!({"user": user_json(st, &u, owner)}))
-}
-
-async fn show_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
-    ok(show_user_common(st, cx).await?)
-}
-
-async fn hw_show_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
-    ok(show_user_common(st, cx).await?)
+    ok(json!({"user": user_view(st, &a, &u).await?}))
 }
 
 fn new_user(f: &Fields, domain_required: bool) -> ControlResult<NewUser> {
@@ -842,18 +849,20 @@ fn new_user(f: &Fields, domain_required: bool) -> ControlResult<NewUser> {
     })
 }
 
-async fn create_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
+/// Huawei's OS-USER form requires `domain_id`; Keystone's does not.
+async fn create_user_with(st: &AppState, cx: &Cx, domain_required: bool) -> ControlResult<Response> {
     authorize(st, cx, IamOp::CreateUser).await?;
-    let new = new_user(&Fields::of(cx, "user")?, false)?;
+    let new = new_user(&Fields::of(cx, "user")?, domain_required)?;
     let u = admin(st).create_user(&cx.actor, new).await?;
     created(json!({"user": user_json(st, &u, false)}))
 }
 
+async fn create_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
+    create_user_with(st, cx, false).await
+}
+
 async fn hw_create_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
-    authorize(st, cx, IamOp::CreateUser).await?;
-    let new = new_user(&Fields::of(cx, "user")?, true)?;
-    let u = admin(st).create_user(&cx.actor, new).await?;
-    created(json!({"user": user_json(st, &u, false)}))
+    create_user_with(st, cx, true).await
 }
 
 /// The changeable fields of a user (`domain_id` is checked by the caller).
@@ -868,7 +877,7 @@ fn user_patch(f: &Fields) -> ControlResult<UserPatch> {
     })
 }
 
-async fn update_user_common(st: &AppState, cx: &Cx) -> ControlResult<Value> {
+async fn update_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
     authorize(st, cx, IamOp::UpdateUser).await?;
     let id = cx.param("user");
     let mut f = Fields::of(cx, "user")?;
@@ -882,16 +891,7 @@ async fn update_user_common(st: &AppState, cx: &Cx) -> ControlResult<Value> {
     }
     f.obj.remove("domain_id");
     let u = a.update_user(&cx.actor, id, user_patch(&f)?).await?;
-    let owner = a.is_domain_owner(&u).await?;
-    Ok(json!({"user": user_json(st, &u, owner)}))
-}
-
-async fn update_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
-    ok(update_user_common(st, cx).await?)
-}
-
-async fn hw_update_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
-    ok(update_user_common(st, cx).await?)
+    ok(json!({"user": user_view(st, &a, &u).await?}))
 }
 
 async fn delete_user(st: &AppState, cx: &Cx) -> ControlResult<Response> {
@@ -981,12 +981,7 @@ async fn delete_group(st: &AppState, cx: &Cx) -> ControlResult<Response> {
 async fn group_users(st: &AppState, cx: &Cx) -> ControlResult<Response> {
     authorize(st, cx, IamOp::ListUsersForGroup).await?;
     let a = admin(st);
-    let mut out = Vec::new();
-    for u in a.group_users(&cx.actor, cx.param("group")).await? {
-        let owner = a.is_domain_owner(&u).await?;
-        out.push(user_json(st, &u, owner));
-    }
-    ok(json!({"users": out, "links": links(st, cx)}))
+    users_list(st, cx, &a, &a.group_users(&cx.actor, cx.param("group")).await?).await
 }
 
 /// `PUT`, `HEAD` (and `GET`), `DELETE /v3/groups/{g}/users/{u}`.
@@ -1005,10 +1000,7 @@ async fn membership(st: &AppState, cx: &Cx) -> ControlResult<Response> {
         _ => {
             authorize(st, cx, IamOp::CheckUserInGroup).await?;
             if !a.is_member(&cx.actor, group, user).await? {
-                return Err(ControlError::NotFound {
-                    code: crate::identity::admin::CODE_NOT_FOUND,
-                    message: format!("User {user} is not a member of group {group}."),
-                });
+                return Err(not_found_with(format!("User {user} is not a member of group {group}.")));
             }
         }
     }
@@ -1119,13 +1111,17 @@ fn role_filter(cx: &Cx) -> RoleFilter {
     }
 }
 
-async fn list_roles(st: &AppState, cx: &Cx) -> ControlResult<Response> {
-    authorize(st, cx, IamOp::ListRoles).await?;
-    let roles = admin(st).list_roles(&cx.actor, &role_filter(cx)).await?;
+/// One page of roles, with the number of all that matched.
+fn roles_page(st: &AppState, cx: &Cx, roles: Vec<RoleRef>) -> ControlResult<Response> {
     let total = roles.len();
     let roles = paged(cx, roles)?;
     let out: Vec<Value> = roles.iter().map(|r| role_json(st, r)).collect();
     ok(json!({"roles": out, "links": links(st, cx), "total_number": total}))
+}
+
+async fn list_roles(st: &AppState, cx: &Cx) -> ControlResult<Response> {
+    authorize(st, cx, IamOp::ListRoles).await?;
+    roles_page(st, cx, admin(st).list_roles(&cx.actor, &role_filter(cx)).await?)
 }
 
 async fn show_role(st: &AppState, cx: &Cx) -> ControlResult<Response> {
@@ -1142,19 +1138,20 @@ async fn list_custom(st: &AppState, cx: &Cx) -> ControlResult<Response> {
         domain_id: Some(cx.actor.domain_id.clone()),
         ..RoleFilter::default()
     };
-    let roles = admin(st).list_roles(&cx.actor, &f).await?;
-    let total = roles.len();
-    let roles = paged(cx, roles)?;
-    let out: Vec<Value> = roles.iter().map(|r| role_json(st, r)).collect();
-    ok(json!({"roles": out, "links": links(st, cx), "total_number": total}))
+    roles_page(st, cx, admin(st).list_roles(&cx.actor, &f).await?)
+}
+
+/// A custom policy as shown, with how many grants use it.
+async fn custom_view(st: &AppState, a: &Admin<'_>, r: &CustomRole) -> ControlResult<Value> {
+    let refs = a.references(&r.id, &r.domain_id).await?;
+    Ok(custom_json(st, r, Some(refs)))
 }
 
 async fn show_custom(st: &AppState, cx: &Cx) -> ControlResult<Response> {
     authorize(st, cx, IamOp::GetRole).await?;
     let a = admin(st);
     let r = a.get_custom(&cx.actor, cx.param("role")).await?;
-    let refs = a.references(&r.id, &r.domain_id).await?;
-    ok(json!({"role": custom_json(st, &r, Some(refs))}))
+    ok(json!({"role": custom_view(st, &a, &r).await?}))
 }
 
 fn policy_field(f: &Fields, required: bool) -> ControlResult<Option<Value>> {
@@ -1191,8 +1188,7 @@ async fn update_custom(st: &AppState, cx: &Cx) -> ControlResult<Response> {
     };
     let a = admin(st);
     let r = a.update_custom(&cx.actor, cx.param("role"), patch).await?;
-    let refs = a.references(&r.id, &r.domain_id).await?;
-    ok(json!({"role": custom_json(st, &r, Some(refs))}))
+    ok(json!({"role": custom_view(st, &a, &r).await?}))
 }
 
 /// Huawei documents no body for this; 200 with an empty object
@@ -1236,25 +1232,19 @@ async fn grant_one(st: &AppState, cx: &Cx) -> ControlResult<Response> {
         Method::DELETE => GrantVerb::Revoke,
         _ => GrantVerb::Check,
     };
-    st.service
-        .authorizer
-        .authorize_actions(&cx.caller, &[grant_action_of(verb, t.actor, t.scope)])
-        .await?;
+    authorize_grant(st, cx, verb, &t).await?;
     let a = admin(st);
     match verb {
         GrantVerb::Grant => a.grant(&cx.actor, &t, role).await?,
         GrantVerb::Revoke => a.revoke(&cx.actor, &t, role).await?,
         _ => {
             if !a.has_grant(&cx.actor, &t, role).await? {
-                return Err(ControlError::NotFound {
-                    code: crate::identity::admin::CODE_NOT_FOUND,
-                    message: format!(
-                        "Could not find role assignment with role: {role}, {}: {}, scope: {}.",
-                        t.actor.as_str(),
-                        t.actor_id,
-                        t.scope_id
-                    ),
-                });
+                return Err(not_found_with(format!(
+                    "Could not find role assignment with role: {role}, {}: {}, scope: {}.",
+                    t.actor.as_str(),
+                    t.actor_id,
+                    t.scope_id
+                )));
             }
         }
     }
@@ -1263,10 +1253,7 @@ async fn grant_one(st: &AppState, cx: &Cx) -> ControlResult<Response> {
 
 async fn grant_list(st: &AppState, cx: &Cx) -> ControlResult<Response> {
     let t = grant_target(cx);
-    st.service
-        .authorizer
-        .authorize_actions(&cx.caller, &[grant_action_of(GrantVerb::List, t.actor, t.scope)])
-        .await?;
+    authorize_grant(st, cx, GrantVerb::List, &t).await?;
     let roles = admin(st).granted_roles(&cx.actor, &t).await?;
     let out: Vec<Value> = roles.iter().map(|r| role_json(st, r)).collect();
     ok(json!({"roles": out, "links": links(st, cx)}))

@@ -30,6 +30,7 @@
 //!   choice, as Huawei documents none for these cases.
 
 use std::collections::HashSet;
+use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -82,9 +83,14 @@ pub fn invalid(message: impl Into<String>) -> ControlError {
 }
 
 pub fn not_found(kind: &str, id: &str) -> ControlError {
+    not_found_with(format!("Could not find {kind}: {id}."))
+}
+
+/// Not found, for what is not an object of its own (a membership, a grant).
+pub fn not_found_with(message: impl Into<String>) -> ControlError {
     ControlError::NotFound {
         code: CODE_NOT_FOUND,
-        message: format!("Could not find {kind}: {id}."),
+        message: message.into(),
     }
 }
 
@@ -101,6 +107,83 @@ fn unique_conflict(e: ControlError, what: &str) -> ControlError {
         ControlError::Internal(m) if m.contains("UNIQUE") => conflict(format!("Duplicate entry: {what}.")),
         other => other,
     }
+}
+
+/// [`unique_conflict`] for the names that are unique within a domain.
+fn unique_in_domain(e: ControlError, kind: &str) -> ControlError {
+    unique_conflict(e, &format!("a {kind} of that name exists in the domain"))
+}
+
+/// Keystone's conflict for a user or group name taken in its domain.
+fn duplicate_in_domain(kind: &str, name: &str, domain_id: &str) -> ControlError {
+    conflict(format!(
+        "Conflict occurred attempting to store {kind} - Duplicate entry found with name {name} at domain ID {domain_id}."
+    ))
+}
+
+/// Keystone's conflict for a project name taken in its domain.
+fn duplicate_project(name: &str) -> ControlError {
+    conflict(format!(
+        "Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : {name}."
+    ))
+}
+
+/// An identity object that belongs to one account (domain).
+trait InAccount {
+    /// What a "not found" error calls it.
+    const KIND: &'static str;
+    /// The account whose callers may see it.
+    fn account(&self) -> &str;
+    fn name(&self) -> &str;
+}
+
+/// Each record, what "not found" calls it, and its field naming the account.
+macro_rules! in_account {
+    ($($record:ty, $kind:literal, $account:ident;)*) => {$(
+        impl InAccount for $record {
+            const KIND: &'static str = $kind;
+            fn account(&self) -> &str {
+                &self.$account
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+        }
+    )*};
+}
+
+in_account! {
+    Domain, "domain", id;
+    Project, "project", domain_id;
+    User, "user", domain_id;
+    Group, "group", domain_id;
+    CustomRole, "role", domain_id;
+}
+
+/// The object looked up as `id`, if the caller may see it. Missing and
+/// another account's objects are both "not found" (isolation, see above).
+fn visible<T: InAccount>(actor: &Actor, id: &str, found: Option<T>) -> ControlResult<T> {
+    found
+        .filter(|o| actor.sees(o.account()))
+        .ok_or_else(|| not_found(T::KIND, id))
+}
+
+/// Loads the objects of `ids` that still exist, sorted by name (a list of
+/// ids read apart from the objects may name one deleted meanwhile).
+async fn load_sorted_by_name<T, F, Fut>(ids: Vec<String>, load: F) -> ControlResult<Vec<T>>
+where
+    T: InAccount,
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = ControlResult<Option<T>>>,
+{
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(o) = load(id).await? {
+            out.push(o);
+        }
+    }
+    out.sort_by(|a, b| a.name().cmp(b.name()));
+    Ok(out)
 }
 
 fn check_text(field: &str, value: &str, min: usize, max: usize) -> ControlResult<()> {
@@ -136,6 +219,17 @@ pub fn check_name(field: &str, value: &str) -> ControlResult<()> {
 
 pub fn check_description(field: &str, value: &str) -> ControlResult<()> {
     check_text(field, value, 0, MAX_DESCRIPTION)
+}
+
+/// Checks `<kind>.name` and `<kind>.description` where they are given.
+fn check_name_and_description(kind: &str, name: Option<&str>, description: Option<&str>) -> ControlResult<()> {
+    if let Some(n) = name {
+        check_name(&format!("{kind}.name"), n)?;
+    }
+    if let Some(d) = description {
+        check_description(&format!("{kind}.description"), d)?;
+    }
+    Ok(())
 }
 
 pub fn check_password(field: &str, value: &str) -> ControlResult<()> {
@@ -197,6 +291,13 @@ impl Actor {
     /// Whether objects of `domain_id` are visible to this caller.
     pub fn sees(&self, domain_id: &str) -> bool {
         self.operator || self.domain_id == domain_id
+    }
+
+    /// The account a list shows: the one asked for, else the caller's own;
+    /// `None` (an empty list) when the caller may not see it.
+    fn listed_account<'a>(&'a self, asked: Option<&'a str>) -> Option<&'a str> {
+        let domain = asked.unwrap_or(&self.domain_id);
+        self.sees(domain).then_some(domain)
     }
 }
 
@@ -355,6 +456,18 @@ pub struct GrantTarget {
     pub actor_id: String,
 }
 
+impl GrantTarget {
+    /// What messages call the scope: a project, or a domain (also for all
+    /// its projects).
+    fn scope_noun(&self) -> &'static str {
+        if self.scope == GrantScope::Project {
+            "project"
+        } else {
+            "domain"
+        }
+    }
+}
+
 /// Filters of `GET /v3/role_assignments`.
 #[derive(Debug, Clone, Default)]
 pub struct AssignmentFilter {
@@ -386,6 +499,16 @@ impl<'a> Admin<'a> {
 
     fn changed(&self) {
         (self.on_change)()
+    }
+
+    /// What follows every change that may take rights away: the tokens of
+    /// these users are revoked, then the authorizer forgets its caches.
+    async fn revoke_then_changed<S: AsRef<str>>(&self, user_ids: &[S]) -> ControlResult<()> {
+        for id in user_ids {
+            self.identity.revoke_user_tokens(id.as_ref()).await?;
+        }
+        self.changed();
+        Ok(())
     }
 
     /// The bootstrap account and its administrator, from the bootstrap record.
@@ -421,11 +544,7 @@ impl<'a> Admin<'a> {
     // ---- domains ----
 
     pub async fn get_domain(&self, actor: &Actor, id: &str) -> ControlResult<Domain> {
-        self.store()
-            .get_domain(id)
-            .await?
-            .filter(|d| actor.sees(&d.id))
-            .ok_or_else(|| not_found("domain", id))
+        visible(actor, id, self.store().get_domain(id).await?)
     }
 
     /// The operator sees every account; everyone else only its own.
@@ -458,8 +577,7 @@ impl<'a> Admin<'a> {
                 missing: vec!["iam:domains:createDomain".into()],
             });
         }
-        check_name("domain.name", name)?;
-        check_description("domain.description", description)?;
+        check_name_and_description("domain", Some(name), Some(description))?;
         let _w = WRITES.lock().await;
         if self.store().find_domain(name).await?.is_some() {
             return Err(conflict(format!(
@@ -502,11 +620,7 @@ impl<'a> Admin<'a> {
     // ---- users ----
 
     pub async fn get_user(&self, actor: &Actor, id: &str) -> ControlResult<User> {
-        self.store()
-            .get_user(id)
-            .await?
-            .filter(|u| actor.sees(&u.domain_id))
-            .ok_or_else(|| not_found("user", id))
+        visible(actor, id, self.store().get_user(id).await?)
     }
 
     pub async fn is_domain_owner(&self, user: &User) -> ControlResult<bool> {
@@ -514,11 +628,10 @@ impl<'a> Admin<'a> {
     }
 
     pub async fn list_users(&self, actor: &Actor, f: &UserFilter) -> ControlResult<Vec<User>> {
-        let domain = f.domain_id.clone().unwrap_or_else(|| actor.domain_id.clone());
-        if !actor.sees(&domain) {
+        let Some(domain) = actor.listed_account(f.domain_id.as_deref()) else {
             return Ok(Vec::new());
-        }
-        let users = self.store().list_users(&domain).await?;
+        };
+        let users = self.store().list_users(domain).await?;
         Ok(users
             .into_iter()
             .filter(|u| f.name.as_deref().is_none_or(|n| u.name == n))
@@ -527,8 +640,7 @@ impl<'a> Admin<'a> {
     }
 
     pub async fn create_user(&self, actor: &Actor, new: NewUser) -> ControlResult<User> {
-        check_name("user.name", &new.name)?;
-        check_description("user.description", &new.description)?;
+        check_name_and_description("user", Some(&new.name), Some(&new.description))?;
         if let Some(p) = &new.password {
             check_password("user.password", p)?;
         }
@@ -546,10 +658,7 @@ impl<'a> Admin<'a> {
         };
         let _w = WRITES.lock().await;
         if self.store().find_user(&domain_id, &new.name).await?.is_some() {
-            return Err(conflict(format!(
-                "Conflict occurred attempting to store user - Duplicate entry found with name {} at domain ID {}.",
-                new.name, domain_id
-            )));
+            return Err(duplicate_in_domain("user", &new.name, &domain_id));
         }
         let user = User {
             id: hex_id(),
@@ -566,7 +675,7 @@ impl<'a> Admin<'a> {
         self.store()
             .put_user(&user)
             .await
-            .map_err(|e| unique_conflict(e, "a user of that name exists in the domain"))?;
+            .map_err(|e| unique_in_domain(e, "user"))?;
         drop(_w);
         self.changed();
         Ok(user)
@@ -585,12 +694,7 @@ impl<'a> Admin<'a> {
     /// Updates a user. A new password, or disabling, revokes its tokens.
     pub async fn update_user(&self, actor: &Actor, id: &str, patch: UserPatch) -> ControlResult<User> {
         let mut user = self.get_user(actor, id).await?;
-        if let Some(n) = &patch.name {
-            check_name("user.name", n)?;
-        }
-        if let Some(d) = &patch.description {
-            check_description("user.description", d)?;
-        }
+        check_name_and_description("user", patch.name.as_deref(), patch.description.as_deref())?;
         if let Some(p) = &patch.password {
             check_password("user.password", p)?;
         }
@@ -612,10 +716,7 @@ impl<'a> Admin<'a> {
         user = self.get_user(actor, id).await?;
         if let Some(n) = &patch.name {
             if n != &user.name && self.store().find_user(&user.domain_id, n).await?.is_some() {
-                return Err(conflict(format!(
-                    "Conflict occurred attempting to store user - Duplicate entry found with name {} at domain ID {}.",
-                    n, user.domain_id
-                )));
+                return Err(duplicate_in_domain("user", n, &user.domain_id));
             }
         }
         let was_enabled = user.enabled;
@@ -641,7 +742,7 @@ impl<'a> Admin<'a> {
         self.store()
             .put_user(&user)
             .await
-            .map_err(|e| unique_conflict(e, "a user of that name exists in the domain"))?;
+            .map_err(|e| unique_in_domain(e, "user"))?;
         drop(_w);
         if password_changed || (was_enabled && !user.enabled) {
             self.identity.revoke_user_tokens(&user.id).await?;
@@ -688,31 +789,22 @@ impl<'a> Admin<'a> {
             return Err(invalid("The account administrator cannot be deleted."));
         }
         self.store().delete_user(&user.id).await?;
-        self.identity.revoke_user_tokens(&user.id).await?;
-        self.changed();
-        Ok(())
+        self.revoke_then_changed(&[&user.id]).await
     }
 
     pub async fn groups_of_user(&self, actor: &Actor, id: &str) -> ControlResult<Vec<Group>> {
         let user = self.get_user(actor, id).await?;
-        let mut out = Vec::new();
-        for gid in self.store().groups_of(&user.id).await? {
-            if let Some(g) = self.store().get_group(&gid).await? {
-                out.push(g);
-            }
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
+        let store = self.store();
+        load_sorted_by_name(store.groups_of(&user.id).await?, |gid| async move {
+            store.get_group(&gid).await
+        })
+        .await
     }
 
     // ---- groups ----
 
     pub async fn get_group(&self, actor: &Actor, id: &str) -> ControlResult<Group> {
-        self.store()
-            .get_group(id)
-            .await?
-            .filter(|g| actor.sees(&g.domain_id))
-            .ok_or_else(|| not_found("group", id))
+        visible(actor, id, self.store().get_group(id).await?)
     }
 
     pub async fn list_groups(
@@ -721,10 +813,9 @@ impl<'a> Admin<'a> {
         domain_id: Option<&str>,
         name: Option<&str>,
     ) -> ControlResult<Vec<Group>> {
-        let domain = domain_id.unwrap_or(&actor.domain_id);
-        if !actor.sees(domain) {
+        let Some(domain) = actor.listed_account(domain_id) else {
             return Ok(Vec::new());
-        }
+        };
         let groups = self.store().list_groups(domain).await?;
         Ok(groups
             .into_iter()
@@ -739,14 +830,11 @@ impl<'a> Admin<'a> {
         domain_id: Option<&str>,
         description: &str,
     ) -> ControlResult<Group> {
-        check_name("group.name", name)?;
-        check_description("group.description", description)?;
+        check_name_and_description("group", Some(name), Some(description))?;
         let domain_id = self.target_domain(actor, domain_id).await?;
         let _w = WRITES.lock().await;
         if self.group_named(&domain_id, name).await?.is_some() {
-            return Err(conflict(format!(
-                "Conflict occurred attempting to store group - Duplicate entry found with name {name} at domain ID {domain_id}."
-            )));
+            return Err(duplicate_in_domain("group", name, &domain_id));
         }
         let group = Group {
             id: hex_id(),
@@ -758,7 +846,7 @@ impl<'a> Admin<'a> {
         self.store()
             .put_group(&group)
             .await
-            .map_err(|e| unique_conflict(e, "a group of that name exists in the domain"))?;
+            .map_err(|e| unique_in_domain(e, "group"))?;
         drop(_w);
         self.changed();
         Ok(group)
@@ -780,20 +868,12 @@ impl<'a> Admin<'a> {
         name: Option<&str>,
         description: Option<&str>,
     ) -> ControlResult<Group> {
-        if let Some(n) = name {
-            check_name("group.name", n)?;
-        }
-        if let Some(d) = description {
-            check_description("group.description", d)?;
-        }
+        check_name_and_description("group", name, description)?;
         let _w = WRITES.lock().await;
         let mut group = self.get_group(actor, id).await?;
         if let Some(n) = name {
             if n != group.name && self.group_named(&group.domain_id, n).await?.is_some() {
-                return Err(conflict(format!(
-                    "Conflict occurred attempting to store group - Duplicate entry found with name {n} at domain ID {}.",
-                    group.domain_id
-                )));
+                return Err(duplicate_in_domain("group", n, &group.domain_id));
             }
             group.name = n.to_string();
         }
@@ -803,7 +883,7 @@ impl<'a> Admin<'a> {
         self.store()
             .put_group(&group)
             .await
-            .map_err(|e| unique_conflict(e, "a group of that name exists in the domain"))?;
+            .map_err(|e| unique_in_domain(e, "group"))?;
         drop(_w);
         self.changed();
         Ok(group)
@@ -820,25 +900,17 @@ impl<'a> Admin<'a> {
             .is_empty();
         let members = self.store().members_of(&group.id).await?;
         self.store().delete_group(&group.id).await?;
-        if had_grants {
-            for m in &members {
-                self.identity.revoke_user_tokens(m).await?;
-            }
-        }
-        self.changed();
-        Ok(())
+        let revoked: &[String] = if had_grants { &members } else { &[] };
+        self.revoke_then_changed(revoked).await
     }
 
     pub async fn group_users(&self, actor: &Actor, id: &str) -> ControlResult<Vec<User>> {
         let group = self.get_group(actor, id).await?;
-        let mut out = Vec::new();
-        for uid in self.store().members_of(&group.id).await? {
-            if let Some(u) = self.store().get_user(&uid).await? {
-                out.push(u);
-            }
-        }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
+        let store = self.store();
+        load_sorted_by_name(store.members_of(&group.id).await?, |uid| async move {
+            store.get_user(&uid).await
+        })
+        .await
     }
 
     async fn group_and_user(&self, actor: &Actor, group_id: &str, user_id: &str) -> ControlResult<(Group, User)> {
@@ -868,32 +940,24 @@ impl<'a> Admin<'a> {
     pub async fn remove_member(&self, actor: &Actor, group_id: &str, user_id: &str) -> ControlResult<()> {
         let (group, user) = self.group_and_user(actor, group_id, user_id).await?;
         if !self.store().remove_member(&group.id, &user.id).await? {
-            return Err(ControlError::NotFound {
-                code: CODE_NOT_FOUND,
-                message: format!("Could not find membership: user {user_id} is not a member of group {group_id}."),
-            });
+            return Err(not_found_with(format!(
+                "Could not find membership: user {user_id} is not a member of group {group_id}."
+            )));
         }
-        self.identity.revoke_user_tokens(&user.id).await?;
-        self.changed();
-        Ok(())
+        self.revoke_then_changed(&[&user.id]).await
     }
 
     // ---- projects ----
 
     pub async fn get_project(&self, actor: &Actor, id: &str) -> ControlResult<Project> {
-        self.store()
-            .get_project(id)
-            .await?
-            .filter(|p| actor.sees(&p.domain_id))
-            .ok_or_else(|| not_found("project", id))
+        visible(actor, id, self.store().get_project(id).await?)
     }
 
     pub async fn list_projects(&self, actor: &Actor, f: &ProjectFilter) -> ControlResult<Vec<Project>> {
-        let domain = f.domain_id.clone().unwrap_or_else(|| actor.domain_id.clone());
-        if !actor.sees(&domain) {
+        let Some(domain) = actor.listed_account(f.domain_id.as_deref()) else {
             return Ok(Vec::new());
-        }
-        let projects = self.store().list_projects(&domain).await?;
+        };
+        let projects = self.store().list_projects(domain).await?;
         Ok(projects
             .into_iter()
             .filter(|p| f.name.as_deref().is_none_or(|n| p.name == n))
@@ -909,8 +973,7 @@ impl<'a> Admin<'a> {
     /// Creates a project, or a sub-project with `parent_id` (a parent that is
     /// the domain itself means a top-level project, as in Keystone).
     pub async fn create_project(&self, actor: &Actor, new: NewProject) -> ControlResult<Project> {
-        check_name("project.name", &new.name)?;
-        check_description("project.description", &new.description)?;
+        check_name_and_description("project", Some(&new.name), Some(&new.description))?;
         let (domain_id, parent_id) = match new.parent_id.as_deref() {
             Some(pid)
                 if Some(pid) == new.domain_id.as_deref() || (new.domain_id.is_none() && pid == actor.domain_id) =>
@@ -932,10 +995,7 @@ impl<'a> Admin<'a> {
         };
         let _w = WRITES.lock().await;
         if self.store().find_project(&domain_id, &new.name).await?.is_some() {
-            return Err(conflict(format!(
-                "Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : {}.",
-                new.name
-            )));
+            return Err(duplicate_project(&new.name));
         }
         let project = Project {
             id: hex_id(),
@@ -948,7 +1008,7 @@ impl<'a> Admin<'a> {
         self.store()
             .put_project(&project)
             .await
-            .map_err(|e| unique_conflict(e, "a project of that name exists in the domain"))?;
+            .map_err(|e| unique_in_domain(e, "project"))?;
         drop(_w);
         self.changed();
         Ok(project)
@@ -962,19 +1022,12 @@ impl<'a> Admin<'a> {
         description: Option<&str>,
         enabled: Option<bool>,
     ) -> ControlResult<Project> {
-        if let Some(n) = name {
-            check_name("project.name", n)?;
-        }
-        if let Some(d) = description {
-            check_description("project.description", d)?;
-        }
+        check_name_and_description("project", name, description)?;
         let _w = WRITES.lock().await;
         let mut project = self.get_project(actor, id).await?;
         if let Some(n) = name {
             if n != project.name && self.store().find_project(&project.domain_id, n).await?.is_some() {
-                return Err(conflict(format!(
-                    "Conflict occurred attempting to store project - it is not permitted to have two projects with the same name in the same domain : {n}."
-                )));
+                return Err(duplicate_project(n));
             }
             project.name = n.to_string();
         }
@@ -987,7 +1040,7 @@ impl<'a> Admin<'a> {
         self.store()
             .put_project(&project)
             .await
-            .map_err(|e| unique_conflict(e, "a project of that name exists in the domain"))?;
+            .map_err(|e| unique_in_domain(e, "project"))?;
         drop(_w);
         self.changed();
         Ok(project)
@@ -1000,33 +1053,23 @@ impl<'a> Admin<'a> {
         if let Some(r) = find_system_role(id) {
             return Ok(RoleRef::System(r));
         }
-        self.store()
-            .get_role(id)
-            .await?
-            .filter(|r| actor.sees(&r.domain_id))
-            .map(|r| RoleRef::Custom(Box::new(r)))
-            .ok_or_else(|| not_found("role", id))
+        Ok(RoleRef::Custom(Box::new(self.get_custom(actor, id).await?)))
     }
 
     pub async fn get_custom(&self, actor: &Actor, id: &str) -> ControlResult<CustomRole> {
-        self.store()
-            .get_role(id)
-            .await?
-            .filter(|r| actor.sees(&r.domain_id))
-            .ok_or_else(|| not_found("role", id))
+        visible(actor, id, self.store().get_role(id).await?)
     }
 
     /// Built-in roles and the account's custom policies, filtered.
     pub async fn list_roles(&self, actor: &Actor, f: &RoleFilter) -> ControlResult<Vec<RoleRef>> {
         let mut out: Vec<RoleRef> = Vec::new();
-        let custom_domain = f.domain_id.clone().unwrap_or_else(|| actor.domain_id.clone());
         if f.domain_id.is_none() {
             out.extend(system_roles().iter().map(RoleRef::System));
         }
-        if actor.sees(&custom_domain) {
+        if let Some(custom_domain) = actor.listed_account(f.domain_id.as_deref()) {
             out.extend(
                 self.store()
-                    .list_roles(&custom_domain)
+                    .list_roles(custom_domain)
                     .await?
                     .into_iter()
                     .map(|r| RoleRef::Custom(Box::new(r))),
@@ -1193,11 +1236,11 @@ impl<'a> Admin<'a> {
             .filter(|g| g.role_id == role.id)
             .collect();
         self.store().delete_role(&role.id).await?;
+        let mut holders = Vec::new();
         for g in &grants {
-            self.revoke_holders(g.actor, &g.actor_id).await?;
+            holders.extend(self.holders(g.actor, &g.actor_id).await?);
         }
-        self.changed();
-        Ok(())
+        self.revoke_then_changed(&holders).await
     }
 
     /// How many grants use a role within an account.
@@ -1226,24 +1269,13 @@ impl<'a> Admin<'a> {
     /// Checks the scope, the receiver and the role of a grant; returns the
     /// account it belongs to and the role.
     async fn resolve_grant(&self, actor: &Actor, t: &GrantTarget, role_id: &str) -> ControlResult<(String, RoleRef)> {
-        let domain_id = match t.scope {
-            GrantScope::Project => self.get_project(actor, &t.scope_id).await?.domain_id,
-            GrantScope::Domain | GrantScope::AllProjects => self.get_domain(actor, &t.scope_id).await?.id,
-        };
-        let actor_domain = match t.actor {
-            ActorKind::User => self.get_user(actor, &t.actor_id).await?.domain_id,
-            ActorKind::Group => self.get_group(actor, &t.actor_id).await?.domain_id,
-        };
+        let (domain_id, actor_domain) = self.grant_accounts(actor, t).await?;
         if actor_domain != domain_id {
             return Err(invalid(format!(
                 "The {} {} belongs to another account than the {} {}.",
                 t.actor.as_str(),
                 t.actor_id,
-                if t.scope == GrantScope::Project {
-                    "project"
-                } else {
-                    "domain"
-                },
+                t.scope_noun(),
                 t.scope_id
             )));
         }
@@ -1252,6 +1284,20 @@ impl<'a> Admin<'a> {
             return Err(not_found("role", role_id));
         }
         Ok((domain_id, role))
+    }
+
+    /// The accounts of a grant's scope and of its receiver; both must be
+    /// visible to the caller.
+    async fn grant_accounts(&self, actor: &Actor, t: &GrantTarget) -> ControlResult<(String, String)> {
+        let scope_domain = match t.scope {
+            GrantScope::Project => self.get_project(actor, &t.scope_id).await?.domain_id,
+            GrantScope::Domain | GrantScope::AllProjects => self.get_domain(actor, &t.scope_id).await?.id,
+        };
+        let actor_domain = match t.actor {
+            ActorKind::User => self.get_user(actor, &t.actor_id).await?.domain_id,
+            ActorKind::Group => self.get_group(actor, &t.actor_id).await?.domain_id,
+        };
+        Ok((scope_domain, actor_domain))
     }
 
     /// Huawei's placement rule (see the module documentation).
@@ -1284,17 +1330,12 @@ impl<'a> Admin<'a> {
         }
     }
 
-    /// Revokes the tokens of a grant's holder: the user, or every member of
-    /// the group.
-    async fn revoke_holders(&self, kind: ActorKind, id: &str) -> ControlResult<()> {
+    /// The users who hold a grant to a receiver: the user, or every member
+    /// of the group.
+    async fn holders(&self, kind: ActorKind, id: &str) -> ControlResult<Vec<String>> {
         match kind {
-            ActorKind::User => self.identity.revoke_user_tokens(id).await,
-            ActorKind::Group => {
-                for m in self.store().members_of(id).await? {
-                    self.identity.revoke_user_tokens(&m).await?;
-                }
-                Ok(())
-            }
+            ActorKind::User => Ok(vec![id.to_string()]),
+            ActorKind::Group => self.store().members_of(id).await,
         }
     }
 
@@ -1330,11 +1371,12 @@ impl<'a> Admin<'a> {
         let added = self.store().put_grant(&g).await?;
         self.sync_account_admin(t, &role, true).await?;
         drop(_w);
-        if added {
-            self.revoke_holders(t.actor, &t.actor_id).await?;
-        }
-        self.changed();
-        Ok(())
+        let holders = if added {
+            self.holders(t.actor, &t.actor_id).await?
+        } else {
+            Vec::new()
+        };
+        self.revoke_then_changed(&holders).await
     }
 
     pub async fn has_grant(&self, actor: &Actor, t: &GrantTarget, role_id: &str) -> ControlResult<bool> {
@@ -1348,27 +1390,19 @@ impl<'a> Admin<'a> {
         let g = Self::grant_of(t, role.id(), &domain_id);
         let _w = WRITES.lock().await;
         if !self.store().delete_grant(&g).await? {
-            return Err(ControlError::NotFound {
-                code: CODE_NOT_FOUND,
-                message: format!(
-                    "Could not find role assignment with role: {}, {}: {}, {}: {}.",
-                    role.id(),
-                    t.actor.as_str(),
-                    t.actor_id,
-                    if t.scope == GrantScope::Project {
-                        "project"
-                    } else {
-                        "domain"
-                    },
-                    t.scope_id
-                ),
-            });
+            return Err(not_found_with(format!(
+                "Could not find role assignment with role: {}, {}: {}, {}: {}.",
+                role.id(),
+                t.actor.as_str(),
+                t.actor_id,
+                t.scope_noun(),
+                t.scope_id
+            )));
         }
         self.sync_account_admin(t, &role, false).await?;
         drop(_w);
-        self.revoke_holders(t.actor, &t.actor_id).await?;
-        self.changed();
-        Ok(())
+        let holders = self.holders(t.actor, &t.actor_id).await?;
+        self.revoke_then_changed(&holders).await
     }
 
     async fn scope_grants(&self, t: &GrantTarget) -> ControlResult<Vec<Grant>> {
@@ -1383,14 +1417,7 @@ impl<'a> Admin<'a> {
 
     /// The roles granted to a user or group on a scope.
     pub async fn granted_roles(&self, actor: &Actor, t: &GrantTarget) -> ControlResult<Vec<RoleRef>> {
-        match t.scope {
-            GrantScope::Project => self.get_project(actor, &t.scope_id).await.map(|_| ())?,
-            _ => self.get_domain(actor, &t.scope_id).await.map(|_| ())?,
-        }
-        match t.actor {
-            ActorKind::User => self.get_user(actor, &t.actor_id).await.map(|_| ())?,
-            ActorKind::Group => self.get_group(actor, &t.actor_id).await.map(|_| ())?,
-        }
+        self.grant_accounts(actor, t).await?;
         let mut out = Vec::new();
         for g in self.scope_grants(t).await? {
             if let Some(r) = find_system_role(&g.role_id) {

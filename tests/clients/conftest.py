@@ -241,17 +241,32 @@ def project_id(creds) -> str:
 
 # ---- Huawei SDK ------------------------------------------------------------------------
 
-def make_hw_client(endpoint: str, ak: str, sk: str, project_id: str):
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+def _sdk_client(client_class, credentials, endpoint: str):
+    """A Huawei SDK client that fails fast: no retries, short timeouts."""
     from huaweicloudsdkcore.http.http_config import HttpConfig
-    from huaweicloudsdkecs.v2 import EcsClient
 
     cfg = HttpConfig.get_default_config()
     cfg.retry_times = 0
     cfg.timeout = (5, 30)
-    return (EcsClient.new_builder().with_http_config(cfg)
-            .with_credentials(BasicCredentials(ak, sk, project_id))
+    return (client_class.new_builder().with_http_config(cfg)
+            .with_credentials(credentials)
             .with_endpoint(endpoint).build())
+
+
+def make_hw_client(endpoint: str, ak: str, sk: str, project_id: str):
+    """An ECS client, AK/SK signed for a project."""
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkecs.v2 import EcsClient
+
+    return _sdk_client(EcsClient, BasicCredentials(ak, sk, project_id), endpoint)
+
+
+def make_iam_client(endpoint: str, ak: str, sk: str, domain_id: str):
+    """An IAM client, AK/SK signed for the account."""
+    from huaweicloudsdkcore.auth.credentials import GlobalCredentials
+    from huaweicloudsdkiam.v3 import IamClient
+
+    return _sdk_client(IamClient, GlobalCredentials(ak, sk, domain_id), endpoint)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ import pytest
 import requests
 import yaml
 
-from conftest import Cli, hw_error, make_hw_client
+from conftest import Cli, hw_error, make_hw_client, make_iam_client
 
 PASSWORD = "Iam-Test-Passw0rd!"
 NEW_PASSWORD = "Iam-Test-Passw0rd-2!"
@@ -82,19 +82,6 @@ def endpoint(creds) -> str:
 @pytest.fixture(scope="module")
 def domain_id(creds) -> str:
     return creds["HUAWEICLOUD_SDK_DOMAIN_ID"]
-
-
-def make_iam_client(endpoint: str, ak: str, sk: str, domain_id: str):
-    from huaweicloudsdkcore.auth.credentials import GlobalCredentials
-    from huaweicloudsdkcore.http.http_config import HttpConfig
-    from huaweicloudsdkiam.v3 import IamClient
-
-    cfg = HttpConfig.get_default_config()
-    cfg.retry_times = 0
-    cfg.timeout = (5, 30)
-    return (IamClient.new_builder().with_http_config(cfg)
-            .with_credentials(GlobalCredentials(ak, sk, domain_id))
-            .with_endpoint(endpoint).build())
 
 
 @pytest.fixture(scope="module")

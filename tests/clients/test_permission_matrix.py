@@ -18,10 +18,9 @@ import uuid
 
 import pytest
 
-from conftest import (hw_error, hw_native_action, hw_show, hw_wait_status, job_ok, make_hw_client)
+from conftest import (DEH_ID, IMAGE_UBUNTU, hw_error, hw_native_action, hw_show, hw_wait_status, job_ok,
+                      make_hw_client, make_iam_client)
 
-IMAGE_UBUNTU = "6c3e5a0b-1f4d-4c6e-9a51-2f0d3b7c9e01"
-DEH_ID = "459a2b9d-804a-4745-ab19-a113bb1b4ddc"
 PASSWORD = "Matrix-Passw0rd!"
 
 # The seed table (shared/seed/PERMISSIONS.md), written out independently of the server's catalog.
@@ -44,23 +43,10 @@ SEED = {
 
 # ---- identities, made with the IAM SDK ---------------------------------------------------
 
-def make_iam(creds):
-    from huaweicloudsdkcore.auth.credentials import GlobalCredentials
-    from huaweicloudsdkcore.http.http_config import HttpConfig
-    from huaweicloudsdkiam.v3 import IamClient
-
-    cfg = HttpConfig.get_default_config()
-    cfg.retry_times = 0
-    cfg.timeout = (5, 30)
-    return (IamClient.new_builder().with_http_config(cfg)
-            .with_credentials(GlobalCredentials(creds["HUAWEICLOUD_SDK_AK"], creds["HUAWEICLOUD_SDK_SK"],
-                                                creds["HUAWEICLOUD_SDK_DOMAIN_ID"]))
-            .with_endpoint(creds["ECSD_ENDPOINT"]).build())
-
-
 @pytest.fixture(scope="module")
 def iam(creds):
-    return make_iam(creds)
+    return make_iam_client(creds["ECSD_ENDPOINT"], creds["HUAWEICLOUD_SDK_AK"], creds["HUAWEICLOUD_SDK_SK"],
+                           creds["HUAWEICLOUD_SDK_DOMAIN_ID"])
 
 
 def custom_policy(iam, statements: list[dict]) -> str:

@@ -1,21 +1,31 @@
 //! An in-process ecsd on a temporary data directory, with the simulated
-//! driver at zero delay and the engine driven explicitly by the test.
+//! driver at zero delay and the engine driven explicitly by the test; and
+//! requests sent through its router without a socket.
 
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
 use ecsd::app::{build, App, ServeOptions};
 use ecsd::catalog::OpId;
 use ecsd::config::FileConfig;
 use ecsd::control::service::{CreateSpec, NicSpec, VolumeSpec};
 use ecsd::control::workflows::WorkParams;
 use ecsd::domain::{AuthMethod, Caller, Server};
+use ecsd::identity::model::{Domain, Project, User};
+use serde_json::{json, Value};
+use tower::ServiceExt;
 
 pub const IMAGE: &str = "e215580f-73ad-429d-b6f2-5433947433b0";
 pub const IMAGE2: &str = "6c3e5a0b-1f4d-4c6e-9a51-2f0d3b7c9e01";
 pub const DEH: &str = "459a2b9d-804a-4745-ab19-a113bb1b4ddc";
+/// The password of the bootstrap administrator (`admin` of account `ecsd`).
+pub const ADMIN_PASSWORD: &str = "Test-password-1";
+/// The password of every user made by [`Kit::user_with`].
+pub const USER_PASSWORD: &str = "User-password-1";
 
 pub struct Kit {
     pub app: App,
@@ -34,7 +44,7 @@ pub async fn kit_with(mode: ecsd::control::authz::EnforcementMode) -> Kit {
         data: dir.path().to_path_buf(),
         sim_step_ms: 0,
         file: FileConfig::default(),
-        admin_password: Some("Test-password-1".into()),
+        admin_password: Some(ADMIN_PASSWORD.into()),
         public_url: Some("http://127.0.0.1:1".into()),
         authz_mode: mode,
         audit_retention: Default::default(),
@@ -137,20 +147,9 @@ impl Kit {
     /// given policies on the bootstrap project. Policies are system role ids
     /// or names, or custom policy documents.
     pub async fn user_with(&self, name: &str, system_roles: &[&str], custom: &[serde_json::Value]) -> String {
-        use ecsd::identity::model::{ActorKind, CustomRole, Grant, GrantScope, User};
+        use ecsd::identity::model::{ActorKind, CustomRole, Grant, GrantScope};
         let store = self.service().store.clone();
-        let user = User {
-            id: ecsd::domain::hex_id(),
-            name: name.into(),
-            domain_id: self.caller.domain_id.clone(),
-            password_hash: ecsd::identity::hash_password("User-password-1").expect("hash"),
-            enabled: true,
-            account_admin: false,
-            created: chrono::Utc::now(),
-            description: String::new(),
-            email: None,
-            default_project_id: None,
-        };
+        let user = new_user(name, &self.caller.domain_id, USER_PASSWORD, false);
         store.put_user(&user).await.expect("user");
         let mut role_ids: Vec<String> = system_roles
             .iter()
@@ -190,4 +189,122 @@ impl Kit {
         self.app.state.authz.invalidate_all();
         user.id
     }
+
+    /// A project stored directly (no API call), enabled.
+    pub async fn add_project(&self, name: &str, domain_id: &str, parent_id: Option<String>) -> Project {
+        let project = Project {
+            id: ecsd::domain::hex_id(),
+            name: name.into(),
+            domain_id: domain_id.into(),
+            parent_id,
+            description: String::new(),
+            enabled: true,
+        };
+        self.service().store.put_project(&project).await.expect("project");
+        project
+    }
+
+    /// Another account, stored directly: its `local-1` project and its
+    /// account administrator `admin_name`.
+    pub async fn add_account(&self, name: &str, admin_name: &str, password: &str) -> (Domain, Project) {
+        let domain = Domain {
+            id: ecsd::domain::hex_id(),
+            name: name.into(),
+            enabled: true,
+        };
+        self.service().store.put_domain(&domain).await.expect("domain");
+        let project = self.add_project("local-1", &domain.id, None).await;
+        let admin = new_user(admin_name, &domain.id, password, true);
+        self.service().store.put_user(&admin).await.expect("user");
+        (domain, project)
+    }
+}
+
+/// An enabled user record with a password.
+fn new_user(name: &str, domain_id: &str, password: &str, account_admin: bool) -> User {
+    User {
+        id: ecsd::domain::hex_id(),
+        name: name.into(),
+        domain_id: domain_id.into(),
+        password_hash: ecsd::identity::hash_password(password).expect("hash"),
+        enabled: true,
+        account_admin,
+        created: chrono::Utc::now(),
+        description: String::new(),
+        email: None,
+        default_project_id: None,
+    }
+}
+
+// ---- HTTP through the router ----
+
+/// A response with its body parsed as JSON (`Null` when it is not JSON).
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+pub async fn call(k: &Kit, req: Request<Body>) -> Resp {
+    let router = ecsd::api::router(k.app.state.clone());
+    let resp = router.oneshot(req).await.expect("response");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Resp { status, headers, body }
+}
+
+pub fn get(path: &str, token: &str) -> Request<Body> {
+    Request::get(path)
+        .header("x-auth-token", token)
+        .body(Body::empty())
+        .unwrap()
+}
+
+pub fn delete(path: &str, token: &str) -> Request<Body> {
+    Request::delete(path)
+        .header("x-auth-token", token)
+        .body(Body::empty())
+        .unwrap()
+}
+
+pub fn post(path: &str, token: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header("x-auth-token", token)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// The request with an `OpenStack-API-Version` header, e.g. `compute 2.73`.
+pub fn with_microversion(mut req: Request<Body>, version: &str) -> Request<Body> {
+    req.headers_mut()
+        .insert("openstack-api-version", version.parse().unwrap());
+    req
+}
+
+/// A project-scoped token for a password (Keystone's password method).
+pub async fn token_for(k: &Kit, user: &str, password: &str, domain: &str, project_id: &str) -> String {
+    let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": user, "password": password, "domain": {"name": domain}}}}, "scope": {"project": {"id": project_id}}}});
+    let r = call(
+        k,
+        Request::post("/v3/auth/tokens")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.headers["x-subject-token"].to_str().unwrap().to_string()
+}
+
+/// The bootstrap administrator's token on the bootstrap project.
+pub async fn admin_token(k: &Kit) -> String {
+    token_for(k, "admin", ADMIN_PASSWORD, "ecsd", &k.caller.project_id).await
+}
+
+/// The token of a user made by [`Kit::user_with`], on the bootstrap project.
+pub async fn user_token(k: &Kit, name: &str) -> String {
+    token_for(k, name, USER_PASSWORD, "ecsd", &k.caller.project_id).await
 }
