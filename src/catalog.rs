@@ -988,6 +988,56 @@ pub static CATALOG: &[Operation] = &[
     ),
 ];
 
+/// The catalog as a Markdown table, one row per operation: what the README
+/// shows (a test keeps the two equal) and what `ecsd catalog` prints.
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| operation | seed row | routes | IAM actions (all required) | admitted in (vm_state) | task while running |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for o in CATALOG {
+        let mut routes: Vec<String> = Vec::new();
+        for r in o.routes {
+            let text = format!("`{} {}`", r.method, r.path);
+            if !routes.contains(&text) {
+                routes.push(text);
+            }
+        }
+        let actions = if o.actions.is_empty() {
+            "(any caller of the project)".to_string()
+        } else {
+            o.actions
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let states = match o.states {
+            Some(rule) => {
+                let vm: Vec<&str> = rule.vm_states.iter().map(|v| v.as_str()).collect();
+                let lock = if o.lock == LockRule::Checked {
+                    "; not locked"
+                } else {
+                    ""
+                };
+                format!("{}{lock}", vm.join(", "))
+            }
+            None => "any".to_string(),
+        };
+        out.push_str(&format!(
+            "| `{}` {} | {} | {} | {} | {} | {} |\n",
+            o.name,
+            o.summary,
+            o.seed_row.map(|r| r.to_string()).unwrap_or_default(),
+            routes.join("<br>"),
+            actions,
+            states,
+            o.claim_task.map(|t| t.as_str()).unwrap_or("-"),
+        ));
+    }
+    out
+}
+
 /// The catalog row of an operation. Every `OpId` has exactly one row
 /// (checked by a test), so the fallback is never reached in practice.
 pub fn op(id: OpId) -> &'static Operation {

@@ -28,6 +28,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print the operation catalog (routes, IAM actions, states) as Markdown.
+    Catalog,
     /// Identity and access: explain a decision from a data directory.
     Iam {
         #[command(subcommand)]
@@ -159,6 +161,10 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match cli.command {
         Command::Iam { command } => explain_cli(&runtime, command),
+        Command::Catalog => {
+            print!("{}", ecsd::catalog::markdown_table());
+            Ok(())
+        }
         Command::Serve {
             listen,
             data,
