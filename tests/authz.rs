@@ -216,7 +216,9 @@ async fn audit_explain_and_suggest() {
     let r = call(&k, get(&format!("/ecsd/v1/audit?user_id={uid}"), &admin)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let recs = r.body["records"].as_array().unwrap();
-    assert_eq!(recs.len(), 2);
+    assert_eq!(recs.len(), 3, "sign-in, stop, reboot");
+    assert_eq!(recs[2]["operation"], "identity.tokens.issue");
+    assert_eq!(recs[2]["status"], 201);
     assert_eq!(recs[0]["operation"], "nova.reboot.hard");
     assert_eq!(recs[0]["decision"], "deny");
     assert_eq!(recs[0]["status"], 403);

@@ -173,6 +173,9 @@ async fn issue(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, body: Byte
     };
     match result {
         Ok((token, info)) => {
+            // Sign-ins are audited like any authenticated request.
+            crate::control::authz::note_caller(&info.any_caller());
+            crate::control::authz::note_operation("identity.tokens.issue");
             let with_catalog = q.nocatalog.is_none();
             let mut resp = (StatusCode::CREATED, Json(token_body(&st, &info, with_catalog))).into_response();
             if let Ok(h) = HeaderValue::from_str(&token) {
