@@ -31,6 +31,7 @@ pub struct ServeOptions {
     pub public_url: Option<String>,
     pub authz_mode: EnforcementMode,
     pub audit_retention: Retention,
+    pub token_ttl_hours: i64,
 }
 
 /// A running ecsd: its state and the engine, ready to serve.
@@ -113,7 +114,11 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     });
     let state = Arc::new(AppState {
         service,
-        identity: Arc::new(Identity::new(store, sealer)),
+        identity: Arc::new(Identity::with_token_ttl(
+            store,
+            sealer,
+            chrono::TimeDelta::hours(opts.token_ttl_hours),
+        )),
         public_url,
         max_body: opts.file.max_body_bytes.unwrap_or(api::DEFAULT_MAX_BODY),
         sim: Some(sim),

@@ -61,6 +61,9 @@ enum Command {
         /// Most audit records kept.
         #[arg(long, env = "ECSD_AUDIT_MAX_RECORDS", default_value_t = 100_000)]
         audit_max_records: usize,
+        /// Lifetime of Keystone tokens, in hours.
+        #[arg(long, env = "ECSD_TOKEN_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(i64).range(1..=8760))]
+        token_ttl_hours: i64,
     },
 }
 
@@ -174,6 +177,7 @@ fn main() -> anyhow::Result<()> {
             authz_mode,
             audit_retention_days,
             audit_max_records,
+            token_ttl_hours,
         } => {
             let file = match &config {
                 Some(p) => FileConfig::load(p)?,
@@ -195,6 +199,7 @@ fn main() -> anyhow::Result<()> {
                     days: audit_retention_days,
                     max_records: audit_max_records,
                 },
+                token_ttl_hours,
             };
             runtime.block_on(serve(opts))
         }

@@ -22,7 +22,7 @@ use crate::domain::{AuthMethod, Caller, ControlError, ControlResult};
 use crate::store::Store;
 use model::{Domain, Project, TokenRecord, User};
 
-/// Tokens live 24 hours.
+/// Tokens live 24 hours unless configured otherwise.
 pub const TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(24);
 
 /// What a password authentication asks to be scoped to.
@@ -94,6 +94,7 @@ impl TokenInfo {
 pub struct Identity {
     store: Arc<dyn Store>,
     sealer: sealing::Sealer,
+    token_ttl: chrono::TimeDelta,
     /// Validated tokens by hash; dropped on revocation.
     cache: RwLock<HashMap<String, TokenInfo>>,
 }
@@ -139,9 +140,14 @@ fn unauthorized() -> ControlError {
 
 impl Identity {
     pub fn new(store: Arc<dyn Store>, sealer: sealing::Sealer) -> Identity {
+        Identity::with_token_ttl(store, sealer, TOKEN_TTL)
+    }
+
+    pub fn with_token_ttl(store: Arc<dyn Store>, sealer: sealing::Sealer, token_ttl: chrono::TimeDelta) -> Identity {
         Identity {
             store,
             sealer,
+            token_ttl,
             cache: RwLock::new(HashMap::new()),
         }
     }
@@ -229,7 +235,7 @@ impl Identity {
             project_id: project.as_ref().map(|p| p.id.clone()),
             domain_id: domain.id.clone(),
             issued_at: now,
-            expires_at: now + TOKEN_TTL,
+            expires_at: now + self.token_ttl,
             audit_id: random_secret(16),
             methods,
         };

@@ -48,6 +48,7 @@ pub async fn kit_with(mode: ecsd::control::authz::EnforcementMode) -> Kit {
         public_url: Some("http://127.0.0.1:1".into()),
         authz_mode: mode,
         audit_retention: Default::default(),
+        token_ttl_hours: 24,
     };
     let app = build(&opts).await.expect("build app");
     let b = app.bootstrap.clone();
