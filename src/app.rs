@@ -111,6 +111,7 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         engine: engine.clone(),
         inventory,
         authorizer: authz.clone(),
+        capabilities: crate::driver::ComputeDriver::capabilities(sim.as_ref()),
     });
     let state = Arc::new(AppState {
         service,

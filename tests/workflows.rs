@@ -456,3 +456,31 @@ async fn delete_keeps_data_volumes_unless_asked() {
         );
     }
 }
+
+#[tokio::test]
+async fn what_the_driver_cannot_do_is_refused_before_anything_changes() {
+    let k = kit().await;
+    let s = k.active_server("s6.small.1").await;
+    let base = k.service();
+    let limited = ecsd::control::service::Service {
+        store: base.store.clone(),
+        engine: base.engine.clone(),
+        inventory: base.inventory.clone(),
+        authorizer: base.authorizer.clone(),
+        capabilities: ecsd::driver::Capabilities {
+            resize: false,
+            rebuild: true,
+            cold_migrate: true,
+        },
+    };
+    let err = limited
+        .act(&k.caller, OpId::NovaResize, &s.id, to_medium(), "req-x")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("does not support resize"), "{err}");
+    assert_eq!(k.server(&s.id).await, s, "nothing changed");
+    limited
+        .act(&k.caller, OpId::NovaStop, &s.id, none(), "req-y")
+        .await
+        .expect("stop is supported");
+}

@@ -28,6 +28,8 @@ pub struct Service {
     pub engine: Arc<Engine>,
     pub inventory: Arc<Inventory>,
     pub authorizer: Arc<dyn Authorizer>,
+    /// What the compute driver can do; operations it cannot are refused up front.
+    pub capabilities: crate::driver::Capabilities,
 }
 
 /// A requested volume at create time.
@@ -167,6 +169,21 @@ impl Service {
     /// Validates operation-specific input against the server and fills in
     /// what the workflow needs to know from the admitted state.
     fn prepare(&self, row: &Operation, server: &Server, mut p: WorkParams) -> ControlResult<WorkParams> {
+        let caps = self.capabilities;
+        let supported = match row.workflow {
+            Some(Workflow::Resize | Workflow::HwResize | Workflow::ConfirmResize | Workflow::RevertResize) => {
+                caps.resize
+            }
+            Some(Workflow::Rebuild | Workflow::ReinstallOs) => caps.rebuild,
+            Some(Workflow::Migrate) => caps.cold_migrate,
+            _ => true,
+        };
+        if !supported {
+            return Err(ControlError::Conflict {
+                code: "Ecs.0000",
+                message: format!("The compute driver does not support {}.", row.conflict_name),
+            });
+        }
         p.prev_vm_state = Some(server.vm_state);
         p.was_running = server.power_state == PowerState::Running;
         match row.workflow {
