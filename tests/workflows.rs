@@ -484,3 +484,70 @@ async fn what_the_driver_cannot_do_is_refused_before_anything_changes() {
         .await
         .expect("stop is supported");
 }
+
+/// The background engine, many short jobs at once: every job runs once and
+/// ends in success (a stale scan must never run a finished job again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_background_engine_runs_every_job_exactly_once() {
+    let k = kit().await;
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        ids.push(k.create_server("s6.small.1").await);
+    }
+    let engine = tokio::spawn(k.app.engine.clone().run());
+    let wait_parent = |job: String| {
+        let store = k.service().store.clone();
+        async move {
+            for _ in 0..500 {
+                let j = store.get_job(&job).await.unwrap().unwrap();
+                if j.status.is_final() {
+                    return j;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            panic!("job {job} did not finish");
+        }
+    };
+    for _ in 0..200 {
+        let all_active = {
+            let mut ok = true;
+            for id in &ids {
+                ok &= k.server(id).await.vm_state == VmState::Active;
+            }
+            ok
+        };
+        if all_active {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for (op, params) in [
+        (OpId::HwBatchStop, none()),
+        (OpId::HwBatchStart, none()),
+        (OpId::HwBatchRebootHard, hard()),
+        (OpId::HwDelete, none()),
+    ] {
+        let parent = k
+            .service()
+            .batch(&k.caller, op, &ids, params, "req-batch")
+            .await
+            .unwrap();
+        let done = wait_parent(parent.clone()).await;
+        let subs = k.service().store.sub_jobs(&parent).await.unwrap();
+        assert_eq!(
+            done.status,
+            JobStatus::Success,
+            "{op:?}: {:?}",
+            subs.iter().map(|j| &j.fail_reason).collect::<Vec<_>>()
+        );
+        for j in subs {
+            let steps = k.service().store.job_steps(&j.id).await.unwrap();
+            assert!(
+                steps.iter().all(|s| s.attempts == 1),
+                "{op:?}: a step ran twice without a crash"
+            );
+        }
+    }
+    k.app.engine.shutdown();
+    engine.await.unwrap();
+}

@@ -156,10 +156,16 @@ impl Engine {
             if !self.running.lock().insert(job.id.clone()) {
                 continue;
             }
-            if !self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await? {
+            // The list may be older than a run that just ended: lease only an
+            // unfinished job and start from its stored state, not the listed one.
+            let fresh = match self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await? {
+                true => self.store.get_job(&job.id).await?.filter(|j| !j.status.is_final()),
+                false => None,
+            };
+            let Some(job) = fresh else {
                 self.running.lock().remove(&job.id);
                 continue;
-            }
+            };
             let me = Arc::clone(self);
             tokio::spawn(async move {
                 let id = job.id.clone();
@@ -187,7 +193,10 @@ impl Engine {
                     self.refresh_parent(&job.id).await?;
                     continue;
                 }
-                if self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await? {
+                if !self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await? {
+                    continue;
+                }
+                if let Some(job) = self.store.get_job(&job.id).await?.filter(|j| !j.status.is_final()) {
                     self.run_job(job).await?;
                     ran += 1;
                     progressed = true;
@@ -748,7 +757,13 @@ impl Engine {
             return Ok(());
         }
         let subs = self.store.sub_jobs(parent_id).await?;
-        if subs.iter().all(|j| j.status.is_final()) {
+        // A batch adds its sub-jobs one by one: wait for all of them.
+        let expected = parent
+            .params
+            .get("sub_jobs_total")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0) as usize;
+        if subs.len() >= expected && subs.iter().all(|j| j.status.is_final()) {
             let failed: Vec<&Job> = subs.iter().filter(|j| j.status == JobStatus::Fail).collect();
             parent.end_time = Some(Utc::now());
             if failed.is_empty() {

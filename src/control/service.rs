@@ -529,6 +529,8 @@ impl Service {
         }
         let parent = Job {
             job_type: row.job_type.unwrap_or(row.name).to_string(),
+            // The parent may end only once every sub-job exists and has ended.
+            params: serde_json::json!({ "sub_jobs_total": servers.len() }),
             ..self.new_job(caller, row, None, None, &WorkParams::default(), request_id)?
         };
         self.store.insert_jobs(std::slice::from_ref(&parent)).await?;
@@ -566,6 +568,7 @@ impl Service {
         let (flavor, image) = self.validate_create(&spec)?;
         let parent = Job {
             job_type: "createServer".into(),
+            params: serde_json::json!({ "sub_jobs_total": spec.count }),
             ..self.new_job(caller, row, None, None, &WorkParams::default(), request_id)?
         };
         let mut servers = Vec::new();

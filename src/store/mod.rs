@@ -149,7 +149,8 @@ pub trait Store: Send + Sync + 'static {
     async fn sub_jobs(&self, parent_id: &str) -> ControlResult<Vec<Job>>;
     /// Unfinished jobs with a workflow whose lease is free, expired or ours.
     async fn runnable_jobs(&self, node: &str, now: DateTime<Utc>) -> ControlResult<Vec<Job>>;
-    /// Takes or extends the lease on a job; false if another node holds it.
+    /// Takes or extends the lease on an unfinished job; false if another
+    /// node holds it or the job has finished.
     async fn lease_job(&self, job_id: &str, node: &str, until: DateTime<Utc>) -> ControlResult<bool>;
     /// Writes a job record (status, step, params) under our lease.
     async fn put_job(&self, job: &Job) -> ControlResult<()>;

@@ -854,7 +854,7 @@ impl Store for SqliteStore {
         self.with(|c| {
             let n = c.execute(
                 "UPDATE jobs SET lease_owner = ?1, lease_until = ?2
-                 WHERE id = ?3 AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?4)",
+                 WHERE id = ?3 AND runnable = 1 AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?4)",
                 params![node, ts(until), job_id, ts(Utc::now())],
             )?;
             Ok(n == 1)
