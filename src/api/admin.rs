@@ -7,7 +7,6 @@
 //! - `GET /ecsd/v1/iam/suggest`: the least-privilege policy for a user's recorded
 //!   requests (administrators, and any user about themselves).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
@@ -18,7 +17,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::auth::{authenticate_scoped, ScopeNeed};
+use super::auth::{authenticate, AuthInput, ScopeNeed};
 use super::body::parse_query;
 use super::errors::{self, Dialect};
 use super::{new_request_id, AppState};
@@ -33,19 +32,18 @@ async fn caller_of(st: &Arc<AppState>, req: Request) -> Result<(Caller, axum::bo
         .await
         .map_err(|_| errors::keystone(&ControlError::TooLarge))?;
     let query = parts.uri.query().unwrap_or("").to_string();
-    let caller = authenticate_scoped(
-        st,
-        &parts.method,
-        parts.uri.path(),
-        &query,
-        &parts.headers,
-        &body,
-        &HashMap::new(),
-        Dialect::Keystone,
-        &new_request_id(),
-        ScopeNeed::AccountOrProject,
-    )
-    .await?;
+    let request_id = new_request_id();
+    let input = AuthInput {
+        method: &parts.method,
+        path: parts.uri.path(),
+        query: &query,
+        headers: &parts.headers,
+        body: &body,
+        url_project: None,
+        dialect: Dialect::Keystone,
+        request_id: &request_id,
+    };
+    let caller = authenticate(st, &input, ScopeNeed::AccountOrProject).await?;
     Ok((caller, body, query))
 }
 

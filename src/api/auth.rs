@@ -1,9 +1,8 @@
-//! Authentication of compute requests: a Keystone token (`X-Auth-Token`) or
-//! a Huawei AK/SK signature (`Authorization: SDK-HMAC-SHA256 ...`). The
-//! result is a caller scoped to one project; failures answer 401 in the
-//! format of the path's API family.
+//! Authentication: a Keystone token (`X-Auth-Token`) or a Huawei AK/SK
+//! signature (`Authorization: SDK-HMAC-SHA256 ...`). The result is a caller
+//! scoped to a project (compute) or to its account (identity management);
+//! failures answer 401 in the format of the path's API family.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -61,130 +60,77 @@ pub enum ScopeNeed {
     AccountOrProject,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn authenticate(
-    st: &Arc<AppState>,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    params: &HashMap<String, String>,
-    dialect: Dialect,
-    request_id: &str,
-) -> Result<Caller, Response> {
-    authenticate_scoped(
-        st,
-        method,
-        path,
-        query,
-        headers,
-        body,
-        params,
-        dialect,
-        request_id,
-        ScopeNeed::Project,
-    )
-    .await
+/// What authentication reads of a request.
+pub struct AuthInput<'a> {
+    pub method: &'a Method,
+    /// The raw path, as signed.
+    pub path: &'a str,
+    /// The raw query string, as signed.
+    pub query: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    /// The project named in the URL, if the route has one.
+    pub url_project: Option<&'a str>,
+    /// Decides the format of failures.
+    pub dialect: Dialect,
+    pub request_id: &'a str,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn authenticate_scoped(
-    st: &Arc<AppState>,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    params: &HashMap<String, String>,
-    dialect: Dialect,
-    request_id: &str,
-    need: ScopeNeed,
-) -> Result<Caller, Response> {
-    let caller = identify(
-        st, method, path, query, headers, body, params, dialect, request_id, need,
-    )
-    .await?;
+/// The caller of a request, noted on the request for the audit trail.
+pub async fn authenticate(st: &Arc<AppState>, input: &AuthInput<'_>, need: ScopeNeed) -> Result<Caller, Response> {
+    let caller = identify(st, input, need).await?;
     crate::control::authz::note_caller(&caller);
     Ok(caller)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn identify(
-    st: &Arc<AppState>,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    params: &HashMap<String, String>,
-    dialect: Dialect,
-    request_id: &str,
-    need: ScopeNeed,
-) -> Result<Caller, Response> {
-    let url_project = params.get("project_id").map(String::as_str);
-    if let Some(token) = header(headers, "x-auth-token") {
+async fn identify(st: &Arc<AppState>, input: &AuthInput<'_>, need: ScopeNeed) -> Result<Caller, Response> {
+    let dialect = input.dialect;
+    if let Some(token) = header(input.headers, "x-auth-token") {
         let info = match st.identity.validate(token).await {
             Ok(i) => i,
             Err(ControlError::Internal(e)) => return Err(errors::for_dialect(dialect, &ControlError::Internal(e))),
-            Err(e) => return Err(token_failure(st, dialect, request_id, &e.to_string())),
+            Err(e) => return Err(token_failure(st, dialect, input.request_id, &e.to_string())),
         };
-        let Some(caller) = info.caller() else {
-            return Err(token_failure(
-                st,
-                dialect,
-                request_id,
-                "the token is not scoped to a project",
-            ));
+        let caller = match (info.caller(), need) {
+            (Some(c), _) => c,
+            (None, ScopeNeed::AccountOrProject) => info.any_caller(),
+            (None, ScopeNeed::Project) => {
+                return Err(token_failure(
+                    st,
+                    dialect,
+                    input.request_id,
+                    "the token is not scoped to a project",
+                ))
+            }
         };
-        if let Some(p) = url_project {
+        if let Some(p) = input.url_project {
             if p != caller.project_id {
                 return Err(project_mismatch(dialect, p, &caller.project_id));
             }
         }
         return Ok(caller);
     }
-    if let Some(authz) = header(headers, "authorization") {
-        return authenticate_aksk(
-            st,
-            authz,
-            method,
-            path,
-            query,
-            headers,
-            body,
-            url_project,
-            dialect,
-            request_id,
-            need,
-        )
-        .await;
+    if let Some(authz) = header(input.headers, "authorization") {
+        return authenticate_aksk(st, authz, input, need).await;
     }
     Err(match dialect {
-        Dialect::Huawei => errors::gateway("APIGW.0305", "Incorrect authentication information.", request_id),
-        _ => token_failure(st, dialect, request_id, "missing credentials"),
+        Dialect::Huawei => errors::gateway("APIGW.0305", "Incorrect authentication information.", input.request_id),
+        _ => token_failure(st, dialect, input.request_id, "missing credentials"),
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn authenticate_aksk(
     st: &Arc<AppState>,
     authz: &str,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    url_project: Option<&str>,
-    dialect: Dialect,
-    request_id: &str,
+    input: &AuthInput<'_>,
     need: ScopeNeed,
 ) -> Result<Caller, Response> {
+    let dialect = input.dialect;
     let fail = |msg: String| {
         errors::gateway(
             "APIGW.0301",
             &format!("Incorrect IAM authentication information: {msg}"),
-            request_id,
+            input.request_id,
         )
     };
     let sig = aksk::parse_authorization(authz).map_err(|_| fail("unsupported authorization header".into()))?;
@@ -200,16 +146,17 @@ async fn authenticate_aksk(
             sig.access_key
         )));
     };
-    if let Err(e) = aksk::verify(
+    let verified = aksk::verify(
         &sig,
         secret.as_bytes(),
-        method.as_str(),
-        path,
-        query,
-        headers,
-        body,
+        input.method.as_str(),
+        input.path,
+        input.query,
+        input.headers,
+        input.body,
         Utc::now(),
-    ) {
+    );
+    if let Err(e) = verified {
         tracing::info!(access_key = %sig.access_key, error = ?e, "AK/SK signature refused");
         return Err(fail(match e {
             AkSkError::Expired { signed_at, server_time } => {
@@ -219,16 +166,16 @@ async fn authenticate_aksk(
             _ => "verify aksk signature fail".into(),
         }));
     }
-    let header_project = header(headers, "x-project-id");
-    if let (Some(u), Some(h)) = (url_project, header_project) {
+    let header_project = header(input.headers, "x-project-id");
+    if let (Some(u), Some(h)) = (input.url_project, header_project) {
         if u != h {
             return Err(project_mismatch(dialect, u, h));
         }
     }
-    let Some(project) = url_project.or(header_project) else {
+    let Some(project) = input.url_project.or(header_project) else {
         if need == ScopeNeed::AccountOrProject {
             // Global services (IAM) are signed for the account: X-Domain-Id.
-            if let Some(d) = header(headers, "x-domain-id") {
+            if let Some(d) = header(input.headers, "x-domain-id") {
                 if d != domain.id {
                     return Err(fail("X-Domain-Id is not the account of the access key".into()));
                 }

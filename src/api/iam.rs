@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{RawPathParams, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -317,7 +317,18 @@ impl Cx {
             .map_err(|_| errors::keystone(&ControlError::TooLarge))?;
         let path = parts.uri.path().to_string();
         let query = parts.uri.query().unwrap_or("").to_string();
-        let caller = authenticate(st, &parts.method, &path, &query, &parts.headers, &body, request_id).await?;
+        // Identity routes accept account-scoped callers as well as project-scoped ones.
+        let input = auth::AuthInput {
+            method: &parts.method,
+            path: &path,
+            query: &query,
+            headers: &parts.headers,
+            body: &body,
+            url_project: None,
+            dialect: Dialect::Keystone,
+            request_id,
+        };
+        let caller = auth::authenticate(st, &input, ScopeNeed::AccountOrProject).await?;
         let actor = admin(st).actor(&caller).await.map_err(|e| errors::keystone(&e))?;
         Ok(Cx {
             caller,
@@ -372,46 +383,6 @@ impl Cx {
     fn is_self(&self, user_id: &str) -> bool {
         self.caller.user_id == user_id
     }
-}
-
-/// Identity routes accept a token scoped to the account (no project) as
-/// well as a project-scoped one, and AK/SK signed for either. (The shared
-/// authentication takes project-scoped tokens only, so tokens are checked
-/// here; AK/SK goes through it with [`ScopeNeed::AccountOrProject`].)
-async fn authenticate(
-    st: &Arc<AppState>,
-    method: &Method,
-    path: &str,
-    query: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-    request_id: &str,
-) -> Result<Caller, Response> {
-    if let Some(token) = headers.get("x-auth-token").and_then(|v| v.to_str().ok()) {
-        return match st.identity.validate(token).await {
-            Ok(info) => {
-                let caller = info.any_caller();
-                crate::control::authz::note_caller(&caller);
-                Ok(caller)
-            }
-            Err(ControlError::Internal(e)) => Err(errors::keystone(&ControlError::Internal(e))),
-            Err(_) => Err(auth::keystone_unauthorized(st)),
-        };
-    }
-    // No path parameter names the project: identity paths carry none.
-    auth::authenticate_scoped(
-        st,
-        method,
-        path,
-        query,
-        headers,
-        body,
-        &HashMap::new(),
-        Dialect::Keystone,
-        request_id,
-        ScopeNeed::AccountOrProject,
-    )
-    .await
 }
 
 fn admin(st: &AppState) -> Admin<'_> {

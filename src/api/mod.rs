@@ -281,18 +281,17 @@ async fn prepare_and_run(
         .await
         .map_err(|_| errors::for_dialect(dialect, &ControlError::TooLarge))?;
     let query = parts.uri.query().unwrap_or("").to_string();
-    let caller = auth::authenticate(
-        st,
-        &parts.method,
-        &path,
-        &query,
-        &parts.headers,
-        &body,
-        &params,
+    let input = auth::AuthInput {
+        method: &parts.method,
+        path: &path,
+        query: &query,
+        headers: &parts.headers,
+        body: &body,
+        url_project: params.get("project_id").map(String::as_str),
         dialect,
         request_id,
-    )
-    .await?;
+    };
+    let caller = auth::authenticate(st, &input, auth::ScopeNeed::Project).await?;
     let req = Req {
         method: parts.method,
         path,
