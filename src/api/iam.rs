@@ -6,7 +6,7 @@
 //! Every call authenticates (a token scoped to the account or a project, or
 //! an AK/SK signature for the account or a project), then asks the
 //! authorizer for the IAM action of the call ([`IAM_ACTIONS`],
-//! [`GRANT_ACTIONS`]), then hands over to [`crate::identity::admin`], which
+//! [`GRANT_ACTIONS`]), then hands over to [`crate::control::identity`], which
 //! confines everything to the caller's account. Exceptions to the action
 //! check, as Huawei and Keystone have them: a user reads itself, changes its
 //! own password, manages its own access keys, and reads its own account and
@@ -31,11 +31,11 @@ use serde_json::{json, Map, Value};
 use super::auth::{self, ScopeNeed};
 use super::errors::{self, Dialect};
 use super::{body, new_request_id, set_request_id, AppState};
-use crate::domain::{Caller, ControlError, ControlResult};
-use crate::identity::admin::{
+use crate::control::identity::{
     epoch_ms, invalid, not_found_with, Actor, Admin, AssignmentFilter, CustomPatch, CustomSpec, GrantTarget,
     NewProject, NewUser, ProjectFilter, RoleFilter, RoleRef, UserFilter, UserPatch,
 };
+use crate::domain::{Caller, ControlError, ControlResult};
 use crate::identity::model::{ActorKind, Credential, CustomRole, Domain, Grant, GrantScope, Group, Project, User};
 
 /// The management calls that are not grants.

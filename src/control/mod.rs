@@ -5,6 +5,7 @@ pub mod audit;
 pub mod authz;
 pub mod engine;
 pub mod explain;
+pub mod identity;
 pub mod scheduler;
 pub mod service;
 pub mod workflows;

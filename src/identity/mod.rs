@@ -2,7 +2,6 @@
 //! tokens. Token validation is the hot path, so validated tokens are kept in
 //! memory and only the SHA-256 of a token is ever stored.
 
-pub mod admin;
 pub mod bootstrap;
 pub mod model;
 pub mod sealing;
