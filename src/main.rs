@@ -165,7 +165,11 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Iam { command } => explain_cli(&runtime, command),
         Command::Catalog => {
-            print!("{}", ecsd::catalog::markdown_table());
+            print!(
+                "{}\n{}",
+                ecsd::catalog::markdown_table(),
+                ecsd::catalog::identity_table()
+            );
             Ok(())
         }
         Command::Serve {

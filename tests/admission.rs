@@ -80,11 +80,11 @@ fn table() -> String {
                 let open = verdict(admit(op, &server(vm, task, false, true), false));
                 let locked = verdict(admit(op, &server(vm, task, true, true), false));
                 let t = task.map(|t| t.as_str()).unwrap_or("-");
-                out.push_str(&format!("{} | {} | {t} | {open} | {locked}\n", op.name, vm.as_str()));
+                out.push_str(&format!("{} | {} | {t} | {open} | {locked}\n", op.name(), vm.as_str()));
             }
         }
         let never = verdict(admit(op, &server(VmState::Active, None, false, false), false));
-        out.push_str(&format!("{} | active, never launched | - | {never} | -\n", op.name));
+        out.push_str(&format!("{} | active, never launched | - | {never} | -\n", op.name()));
     }
     out
 }
@@ -115,7 +115,7 @@ fn admission_table_matches_golden_file() {
 
 #[test]
 fn spot_checks_follow_nova() {
-    let stop = CATALOG.iter().find(|o| o.name == "nova.stop").unwrap();
+    let stop = CATALOG.iter().find(|o| o.name() == "nova.stop").unwrap();
     assert_eq!(
         verdict(admit(stop, &server(VmState::Stopped, None, false, true), false)),
         "409 vm_state stopped"
@@ -136,7 +136,7 @@ fn spot_checks_follow_nova() {
         verdict(admit(stop, &server(VmState::Stopped, None, true, true), true)),
         "409 vm_state stopped"
     );
-    let hard = CATALOG.iter().find(|o| o.name == "nova.reboot.hard").unwrap();
+    let hard = CATALOG.iter().find(|o| o.name() == "nova.reboot.hard").unwrap();
     assert_eq!(
         verdict(admit(
             hard,
@@ -145,7 +145,7 @@ fn spot_checks_follow_nova() {
         )),
         "ok"
     );
-    let lock = CATALOG.iter().find(|o| o.name == "nova.lock").unwrap();
+    let lock = CATALOG.iter().find(|o| o.name() == "nova.lock").unwrap();
     assert_eq!(
         verdict(admit(
             lock,

@@ -241,7 +241,7 @@ async fn straight(sc: &Scenario) -> (Server, usize) {
 async fn every_workflow_finishes_and_survives_interruption_at_every_step() {
     for sc in scenarios() {
         let (expected, n_steps) = straight(&sc).await;
-        let name = op(sc.op).name;
+        let name = op(sc.op).name();
         for index in 0..n_steps {
             for point in [CrashPoint::BeforeStep(index), CrashPoint::AfterEffect(index)] {
                 let k = kit().await;
@@ -276,7 +276,7 @@ async fn every_workflow_finishes_and_survives_interruption_at_every_step() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failure_at_any_step_fails_the_job_and_leaves_no_task_in_flight() {
     for sc in scenarios() {
-        let name = op(sc.op).name;
+        let name = op(sc.op).name();
         let workflow = op(sc.op).workflow.expect("stateful operation");
         let k0 = kit().await;
         let s0 = prepared(&k0, sc.start).await;

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -57,7 +57,7 @@ fn sim_missing() -> Response {
     errors::keystone_status(StatusCode::NOT_FOUND, "Fault injection needs the simulated driver.")
 }
 
-async fn faults(State(st): State<Arc<AppState>>, req: Request) -> Response {
+pub(super) async fn faults(State(st): State<Arc<AppState>>, req: Request) -> Response {
     let method = req.method().clone();
     let (caller, body, _) = match caller_of(&st, req).await {
         Ok(c) => c,
@@ -83,7 +83,7 @@ async fn faults(State(st): State<Arc<AppState>>, req: Request) -> Response {
     }
 }
 
-async fn explain(State(st): State<Arc<AppState>>, req: Request) -> Response {
+pub(super) async fn explain(State(st): State<Arc<AppState>>, req: Request) -> Response {
     let (caller, body, _) = match caller_of(&st, req).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -126,7 +126,7 @@ fn time_param(q: &[(String, String)], key: &str) -> Result<Option<DateTime<Utc>>
     }
 }
 
-async fn audit(State(st): State<Arc<AppState>>, req: Request) -> Response {
+pub(super) async fn audit(State(st): State<Arc<AppState>>, req: Request) -> Response {
     let (caller, _, query) = match caller_of(&st, req).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -173,7 +173,7 @@ async fn audit(State(st): State<Arc<AppState>>, req: Request) -> Response {
     }
 }
 
-async fn suggest(State(st): State<Arc<AppState>>, req: Request) -> Response {
+pub(super) async fn suggest(State(st): State<Arc<AppState>>, req: Request) -> Response {
     let (caller, _, query) = match caller_of(&st, req).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -196,12 +196,4 @@ async fn suggest(State(st): State<Arc<AppState>>, req: Request) -> Response {
         Ok(v) => Json(v).into_response(),
         Err(e) => errors::keystone(&e),
     }
-}
-
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/ecsd/v1/faults", get(faults).post(faults).delete(faults))
-        .route("/ecsd/v1/iam/explain", post(explain))
-        .route("/ecsd/v1/iam/suggest", get(suggest))
-        .route("/ecsd/v1/audit", get(audit))
 }

@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+
+use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
@@ -32,7 +32,7 @@ fn version_doc(st: &AppState) -> Value {
     })
 }
 
-async fn discovery(State(st): State<Arc<AppState>>) -> Response {
+pub(super) async fn discovery(State(st): State<Arc<AppState>>) -> Response {
     Json(json!({"version": version_doc(&st)})).into_response()
 }
 
@@ -126,11 +126,11 @@ fn parse_scope(auth: &Value) -> Result<Scope, Response> {
 }
 
 #[derive(serde::Deserialize)]
-struct TokenQuery {
+pub(super) struct TokenQuery {
     nocatalog: Option<String>,
 }
 
-async fn issue(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, body: Bytes) -> Response {
+pub(super) async fn issue(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, body: Bytes) -> Response {
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return bad("Malformed request body: expecting JSON.");
     };
@@ -195,7 +195,7 @@ fn add_request_id(mut resp: Response) -> Response {
     resp
 }
 
-async fn validate(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers: HeaderMap) -> Response {
+pub(super) async fn validate(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers: HeaderMap) -> Response {
     let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
     let (Some(caller_token), Some(subject)) = (get("x-auth-token"), get("x-subject-token")) else {
         return super::auth::keystone_unauthorized(&st);
@@ -215,7 +215,7 @@ async fn validate(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers
     }
 }
 
-async fn check(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers: HeaderMap) -> Response {
+pub(super) async fn check(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers: HeaderMap) -> Response {
     let resp = validate(State(st), q, headers).await;
     let status = if resp.status() == StatusCode::OK {
         StatusCode::OK
@@ -225,11 +225,4 @@ async fn check(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers: H
     let mut out = status.into_response();
     *out.headers_mut() = resp.headers().clone();
     out
-}
-
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/v3", get(discovery))
-        .route("/v3/", get(discovery))
-        .route("/v3/auth/tokens", get(validate).head(check).post(issue))
 }

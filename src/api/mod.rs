@@ -25,7 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 
-use crate::catalog::{Endpoint, CATALOG};
+use crate::catalog::{Endpoint, Operation, Route, CATALOG};
 use crate::control::audit::AuditLog;
 use crate::control::authz::{PolicyAuthorizer, RequestNotes, REQUEST_NOTES};
 use crate::control::service::Service;
@@ -103,25 +103,19 @@ fn method_filter(m: &str) -> MethodFilter {
     }
 }
 
-/// Builds the whole router; tests call it without a socket.
+/// Builds the whole router from the catalog: every route of every row,
+/// and nothing else but the fallback. Tests call it without a socket.
 pub fn router(state: Arc<AppState>) -> Router {
     // One method router per path, merging every catalog route on that path.
     let mut paths: BTreeMap<&'static str, MethodRouter<Arc<AppState>>> = BTreeMap::new();
     let mut seen = std::collections::HashSet::new();
-    for op in CATALOG {
+    for op in CATALOG.iter() {
         for route in op.routes {
             if !seen.insert((route.method, route.path)) {
                 continue;
             }
-            let endpoint = route.endpoint;
-            let handler = on(
-                method_filter(route.method),
-                move |State(st): State<Arc<AppState>>, params: RawPathParams, req: Request| async move {
-                    dispatch(st, endpoint, params, req).await
-                },
-            );
-            let entry = paths.remove(route.path);
-            let merged = match entry {
+            let handler = method_router(op, route);
+            let merged = match paths.remove(route.path) {
                 Some(existing) => existing.merge(handler),
                 None => handler,
             };
@@ -133,13 +127,36 @@ pub fn router(state: Arc<AppState>) -> Router {
         router = router.route(path, mr);
     }
     router
-        .merge(versions::routes())
-        .merge(keystone::routes())
-        .merge(admin::routes())
-        .merge(iam::routes())
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), request_notes))
         .with_state(state)
+}
+
+/// The handler of one catalog route. `op` is the first row on the route;
+/// where rows share a route, the dialect picks the row from the body.
+fn method_router(op: &'static Operation, route: &Route) -> MethodRouter<Arc<AppState>> {
+    let filter = method_filter(route.method);
+    match route.endpoint {
+        Endpoint::Identity(e) => iam::handler(e, op, route.path, filter),
+        Endpoint::KeystoneDiscovery => on(filter, keystone::discovery),
+        Endpoint::KeystoneIssueToken => on(filter, keystone::issue),
+        Endpoint::KeystoneValidateToken => on(filter, keystone::validate),
+        Endpoint::KeystoneCheckToken => on(filter, keystone::check),
+        Endpoint::VersionsRoot => on(filter, versions::root),
+        Endpoint::ComputeVersion21 => on(filter, versions::version_21),
+        Endpoint::ComputeVersion20 => on(filter, versions::version_20),
+        Endpoint::ImageVersions => on(filter, versions::glance_versions),
+        Endpoint::AdminFaults => on(filter, admin::faults),
+        Endpoint::AdminExplain => on(filter, admin::explain),
+        Endpoint::AdminSuggest => on(filter, admin::suggest),
+        Endpoint::AdminAudit => on(filter, admin::audit),
+        endpoint => on(
+            filter,
+            move |State(st): State<Arc<AppState>>, params: RawPathParams, req: Request| async move {
+                dispatch(st, endpoint, params, req).await
+            },
+        ),
+    }
 }
 
 /// Scopes the request notes around every request; afterwards writes the

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+
+use axum::Json;
 use serde_json::{json, Value};
 
 use super::microversion::Microversion;
@@ -49,7 +49,7 @@ fn with_id(body: Value) -> Response {
     resp
 }
 
-async fn root(State(st): State<Arc<AppState>>) -> Response {
+pub(super) async fn root(State(st): State<Arc<AppState>>) -> Response {
     (
         StatusCode::OK,
         Json(json!({"versions": [v20(&st.public_url), v21(&st.public_url)]})),
@@ -57,15 +57,15 @@ async fn root(State(st): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
-async fn version_21(State(st): State<Arc<AppState>>) -> Response {
+pub(super) async fn version_21(State(st): State<Arc<AppState>>) -> Response {
     with_id(json!({"version": v21(&st.public_url)}))
 }
 
-async fn version_20(State(st): State<Arc<AppState>>) -> Response {
+pub(super) async fn version_20(State(st): State<Arc<AppState>>) -> Response {
     with_id(json!({"version": v20(&st.public_url)}))
 }
 
-async fn glance_versions(State(st): State<Arc<AppState>>) -> Response {
+pub(super) async fn glance_versions(State(st): State<Arc<AppState>>) -> Response {
     let versions: Vec<Value> = ["2.9", "2.8", "2.7", "2.6", "2.5", "2.4", "2.3", "2.2", "2.1", "2.0"]
         .iter()
         .enumerate()
@@ -78,18 +78,4 @@ async fn glance_versions(State(st): State<Arc<AppState>>) -> Response {
         })
         .collect();
     (StatusCode::OK, Json(json!({ "versions": versions }))).into_response()
-}
-
-pub fn routes() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/", get(root))
-        .route("/v2.1", get(version_21))
-        .route("/v2.1/", get(version_21))
-        .route("/v2.1/{project_id}", get(version_21))
-        .route("/v2.1/{project_id}/", get(version_21))
-        .route("/v2", get(version_20))
-        .route("/v2/", get(version_20))
-        .route("/image", get(glance_versions))
-        .route("/image/", get(glance_versions))
-        .route("/image/versions", get(glance_versions))
 }

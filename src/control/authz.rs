@@ -304,8 +304,8 @@ impl PolicyAuthorizer {
 #[async_trait]
 impl Authorizer for PolicyAuthorizer {
     async fn authorize(&self, caller: &Caller, op: &Operation, target: Option<&Server>) -> Result<(), ControlError> {
-        note_operation(op.name);
-        self.check(caller, Some(op.name), op.actions, target, op.instance_authz)
+        note_operation(op.name());
+        self.check(caller, Some(op.name()), op.actions, target, op.instance_authz)
             .await
     }
 

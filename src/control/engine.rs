@@ -217,11 +217,11 @@ impl Engine {
     pub async fn run_job(&self, mut job: Job) -> ControlResult<()> {
         let op = catalog::CATALOG
             .iter()
-            .find(|o| o.name == job.operation)
+            .find(|o| o.name() == job.operation)
             .ok_or_else(|| ControlError::internal(format!("unknown operation {}", job.operation)))?;
         let workflow = op
             .workflow
-            .ok_or_else(|| ControlError::internal(format!("{} has no workflow", op.name)))?;
+            .ok_or_else(|| ControlError::internal(format!("{} has no workflow", op.name())))?;
         let mut params: WorkParams = serde_json::from_value(job.params.clone())?;
         let steps = plan(workflow, &params);
         if job.status == JobStatus::Init {
@@ -239,7 +239,7 @@ impl Engine {
                 return Err(ControlError::internal("simulated crash"));
             }
             let attempt = self.store.begin_step(&job.id, index, step.name()).await?;
-            tracing::debug!(job = %job.id, op = op.name, step = step.name(), attempt, "step");
+            tracing::debug!(job = %job.id, op = op.name(), step = step.name(), attempt, "step");
             self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await?;
             match self.run_step(&job, workflow, step, &mut params).await {
                 Ok(server) => {

@@ -119,7 +119,7 @@ pub async fn explain(
         Some(name) => Some(
             CATALOG
                 .iter()
-                .find(|o| o.name == name)
+                .find(|o| o.name() == name)
                 .ok_or_else(|| ControlError::bad_request(format!("Unknown operation {name}.")))?,
         ),
     };
@@ -167,7 +167,7 @@ pub async fn explain(
             domain_name: domain.name,
             project_id: project.map(|p| p.id),
         },
-        operation: op.map(|o| o.name.to_string()),
+        operation: op.map(|o| o.name().to_string()),
         actions,
         allowed,
         basis: if user.account_admin {

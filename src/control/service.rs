@@ -132,8 +132,8 @@ impl Service {
             parent_id: parent.map(str::to_string),
             project_id: caller.project_id.clone(),
             user_id: caller.user_id.clone(),
-            job_type: row.job_type.unwrap_or(row.name).to_string(),
-            operation: row.name.to_string(),
+            job_type: row.job_type().to_string(),
+            operation: row.name().to_string(),
             server_id: server_id.map(str::to_string),
             params: serde_json::to_value(params)?,
             status: JobStatus::Init,
@@ -528,7 +528,7 @@ impl Service {
             self.authorizer.authorize(caller, row, Some(s)).await?;
         }
         let parent = Job {
-            job_type: row.job_type.unwrap_or(row.name).to_string(),
+            job_type: row.job_type().to_string(),
             // The parent may end only once every sub-job exists and has ended.
             params: serde_json::json!({ "sub_jobs_total": servers.len() }),
             ..self.new_job(caller, row, None, None, &WorkParams::default(), request_id)?
