@@ -130,6 +130,12 @@ const fn public(id: OpId, summary: &'static str, routes: &'static [Route]) -> Op
     }
 }
 
+/// Any authenticated caller: the token API's own callers prove themselves
+/// with `X-Auth-Token` and name the token they ask about in `X-Subject-Token`.
+const fn member(id: OpId, summary: &'static str, routes: &'static [Route]) -> Operation {
+    row(id, summary, routes, &[])
+}
+
 const fn keystone(method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
     Route {
         method,
@@ -441,12 +447,12 @@ pub(super) const ROWS: &[Operation] = &[
         "Issue a token (password or token method, any scope)",
         &[keystone("POST", "/v3/auth/tokens", Endpoint::KeystoneIssueToken)],
     ),
-    public(
+    member(
         OpId::KeystoneValidateToken,
         "Validate a token (X-Auth-Token and X-Subject-Token)",
         &[keystone("GET", "/v3/auth/tokens", Endpoint::KeystoneValidateToken)],
     ),
-    public(
+    member(
         OpId::KeystoneCheckToken,
         "Check a token (X-Auth-Token and X-Subject-Token)",
         &[keystone("HEAD", "/v3/auth/tokens", Endpoint::KeystoneCheckToken)],
