@@ -13,26 +13,26 @@ pub mod images;
 pub mod keystone;
 pub mod microversion;
 pub mod nova;
+mod pipeline;
+mod router;
 pub mod versions;
 
-use std::collections::{BTreeMap, HashMap};
+pub use pipeline::set_request_id;
+pub use router::router;
+
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{RawPathParams, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{on, MethodFilter, MethodRouter};
-use axum::Router;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
 
-use crate::catalog::{Endpoint, Operation, Route, CATALOG};
 use crate::control::audit::AuditLog;
-use crate::control::authz::{PolicyAuthorizer, RequestNotes, REQUEST_NOTES};
+use crate::control::authz::PolicyAuthorizer;
 use crate::control::service::Service;
 use crate::domain::{Caller, ControlError};
 use crate::driver::sim::SimDriver;
 use crate::identity::Identity;
-use errors::Dialect;
 use microversion::Microversion;
 
 /// Default largest request body: 1 MiB.
@@ -80,255 +80,4 @@ pub type ApiResult = Result<Response, ControlError>;
 /// A fresh request id in Nova's form, `req-<uuid>`.
 pub fn new_request_id() -> String {
     format!("req-{}", uuid::Uuid::new_v4())
-}
-
-fn dialect_of(endpoint: Endpoint) -> Dialect {
-    use Endpoint::*;
-    match endpoint {
-        HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
-        | HwReinstallOs | HwResize | HwMigrate | HwJob => Dialect::Huawei,
-        GlanceImages | GlanceImage => Dialect::Glance,
-        _ => Dialect::Nova,
-    }
-}
-
-fn method_filter(m: &str) -> MethodFilter {
-    match m {
-        "GET" => MethodFilter::GET,
-        "POST" => MethodFilter::POST,
-        "PUT" => MethodFilter::PUT,
-        "PATCH" => MethodFilter::PATCH,
-        "DELETE" => MethodFilter::DELETE,
-        _ => MethodFilter::HEAD,
-    }
-}
-
-/// Builds the whole router from the catalog: every route of every row,
-/// and nothing else but the fallback. Tests call it without a socket.
-pub fn router(state: Arc<AppState>) -> Router {
-    // One method router per path, merging every catalog route on that path.
-    let mut paths: BTreeMap<&'static str, MethodRouter<Arc<AppState>>> = BTreeMap::new();
-    let mut seen = std::collections::HashSet::new();
-    for op in CATALOG.iter() {
-        for route in op.routes {
-            if !seen.insert((route.method, route.path)) {
-                continue;
-            }
-            let handler = method_router(op, route);
-            let merged = match paths.remove(route.path) {
-                Some(existing) => existing.merge(handler),
-                None => handler,
-            };
-            paths.insert(route.path, merged);
-        }
-    }
-    let mut router = Router::new();
-    for (path, mr) in paths {
-        router = router.route(path, mr);
-    }
-    router
-        .fallback(fallback)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), request_notes))
-        .with_state(state)
-}
-
-/// The handler of one catalog route. `op` is the first row on the route;
-/// where rows share a route, the dialect picks the row from the body.
-fn method_router(op: &'static Operation, route: &Route) -> MethodRouter<Arc<AppState>> {
-    let filter = method_filter(route.method);
-    match route.endpoint {
-        Endpoint::Identity(e) => iam::handler(e, op, route.path, filter),
-        Endpoint::KeystoneDiscovery => on(filter, keystone::discovery),
-        Endpoint::KeystoneIssueToken => on(filter, keystone::issue),
-        Endpoint::KeystoneValidateToken => on(filter, keystone::validate),
-        Endpoint::KeystoneCheckToken => on(filter, keystone::check),
-        Endpoint::VersionsRoot => on(filter, versions::root),
-        Endpoint::ComputeVersion21 => on(filter, versions::version_21),
-        Endpoint::ComputeVersion20 => on(filter, versions::version_20),
-        Endpoint::ImageVersions => on(filter, versions::glance_versions),
-        Endpoint::AdminFaults => on(filter, admin::faults),
-        Endpoint::AdminExplain => on(filter, admin::explain),
-        Endpoint::AdminSuggest => on(filter, admin::suggest),
-        Endpoint::AdminAudit => on(filter, admin::audit),
-        endpoint => on(
-            filter,
-            move |State(st): State<Arc<AppState>>, params: RawPathParams, req: Request| async move {
-                dispatch(st, endpoint, params, req).await
-            },
-        ),
-    }
-}
-
-/// Scopes the request notes around every request; afterwards writes the
-/// audit record of an authenticated request and, in soft mode, names what
-/// would have been denied in `X-Ecsd-Authz-Soft-Deny`.
-async fn request_notes(State(st): State<Arc<AppState>>, req: Request, next: axum::middleware::Next) -> Response {
-    let source = req
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
-    let method = req.method().to_string();
-    let path = req.uri().path().to_string();
-    let cell = std::cell::RefCell::new(RequestNotes {
-        source_ip: source.clone(),
-        ..RequestNotes::default()
-    });
-    let (mut resp, notes) = REQUEST_NOTES
-        .scope(cell, async move {
-            let resp = next.run(req).await;
-            let notes = REQUEST_NOTES.with(|n| n.take());
-            (resp, notes)
-        })
-        .await;
-    let Some(caller) = notes.caller else { return resp };
-    let mut actions: Vec<String> = Vec::new();
-    let mut missing: Vec<String> = Vec::new();
-    let mut soft: Vec<String> = Vec::new();
-    for d in &notes.decisions {
-        for a in &d.actions {
-            if !actions.contains(a) {
-                actions.push(a.clone());
-            }
-        }
-        for m in &d.missing {
-            if !missing.contains(m) {
-                missing.push(m.clone());
-            }
-            if d.decision == "soft_deny" && !soft.contains(m) {
-                soft.push(m.clone());
-            }
-        }
-    }
-    let decision = ["deny", "soft_deny", "off", "allow"]
-        .into_iter()
-        .find(|k| notes.decisions.iter().any(|d| d.decision == *k))
-        .unwrap_or("none");
-    if !soft.is_empty() {
-        if let Ok(v) = HeaderValue::from_str(&soft.join(", ")) {
-            resp.headers_mut().insert("x-ecsd-authz-soft-deny", v);
-        }
-    }
-    let request_id = resp
-        .headers()
-        .get("x-openstack-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(new_request_id);
-    st.audit.record(crate::identity::model::AuditRecord {
-        seq: 0,
-        time: chrono::Utc::now(),
-        request_id,
-        user_id: caller.user_id,
-        user_name: caller.user_name,
-        domain_id: caller.domain_id,
-        project_id: caller.project_id,
-        method,
-        path,
-        operation: notes
-            .operation
-            .or_else(|| notes.decisions.iter().find_map(|d| d.operation.clone())),
-        actions,
-        decision: decision.to_string(),
-        missing,
-        resource: notes.decisions.iter().find_map(|d| d.resource.clone()),
-        source,
-        status: resp.status().as_u16(),
-    });
-    resp
-}
-
-/// Unknown paths: 404 in the format of the API family the path looks like.
-async fn fallback(req: Request) -> Response {
-    let path = req.uri().path().to_string();
-    let request_id = new_request_id();
-    let mut resp = if path.starts_with("/v1") {
-        let body = serde_json::json!({
-            "error_code": "APIGW.0101",
-            "error_msg": "The API does not exist or has not been published in the environment.",
-            "request_id": request_id,
-        });
-        (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
-    } else if path.starts_with("/v3") {
-        errors::keystone_status(StatusCode::NOT_FOUND, "The resource could not be found.")
-    } else {
-        errors::nova_status(StatusCode::NOT_FOUND, "The resource could not be found.")
-    };
-    set_request_id(resp.headers_mut(), &request_id);
-    resp
-}
-
-pub fn set_request_id(headers: &mut HeaderMap, request_id: &str) {
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        headers.insert("x-openstack-request-id", v.clone());
-        headers.insert("x-compute-request-id", v.clone());
-        headers.insert("x-request-id", v);
-    }
-}
-
-async fn dispatch(st: Arc<AppState>, endpoint: Endpoint, params: RawPathParams, req: Request) -> Response {
-    let request_id = new_request_id();
-    let dialect = dialect_of(endpoint);
-    let mut resp = match prepare_and_run(&st, endpoint, dialect, params, req, &request_id).await {
-        Ok(r) | Err(r) => r,
-    };
-    set_request_id(resp.headers_mut(), &request_id);
-    resp
-}
-
-async fn prepare_and_run(
-    st: &Arc<AppState>,
-    endpoint: Endpoint,
-    dialect: Dialect,
-    raw_params: RawPathParams,
-    req: Request,
-    request_id: &str,
-) -> Result<Response, Response> {
-    let params: HashMap<String, String> = raw_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let (parts, body) = req.into_parts();
-    let path = parts.uri.path().to_string();
-    let legacy_v2 = path.starts_with("/v2/");
-    // Microversion first (Nova's order), then the body, then who is calling.
-    let mv = if dialect == Dialect::Nova {
-        microversion::negotiate(&parts.headers, legacy_v2)?
-    } else {
-        Microversion::MIN
-    };
-    let body = axum::body::to_bytes(body, st.max_body)
-        .await
-        .map_err(|_| errors::for_dialect(dialect, &ControlError::TooLarge))?;
-    let query = parts.uri.query().unwrap_or("").to_string();
-    let input = auth::AuthInput {
-        method: &parts.method,
-        path: &path,
-        query: &query,
-        headers: &parts.headers,
-        body: &body,
-        url_project: params.get("project_id").map(String::as_str),
-        dialect,
-        request_id,
-    };
-    let caller = auth::authenticate(st, &input, auth::ScopeNeed::Project).await?;
-    let req = Req {
-        method: parts.method,
-        path,
-        query,
-        headers: parts.headers,
-        body,
-        params,
-        request_id: request_id.to_string(),
-        caller,
-        mv,
-    };
-    let result = match dialect {
-        Dialect::Huawei => huawei::handle(st, endpoint, &req).await,
-        Dialect::Nova => nova::handle(st, endpoint, &req).await,
-        Dialect::Glance => images::handle_glance(st, endpoint, &req).await,
-        Dialect::Keystone => Err(ControlError::internal("keystone routes are not catalog routes")),
-    };
-    let mut resp = result.unwrap_or_else(|e| errors::for_dialect(dialect, &e));
-    if dialect == Dialect::Nova {
-        microversion::set_headers(resp.headers_mut(), mv, legacy_v2);
-    }
-    Ok(resp)
 }

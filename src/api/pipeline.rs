@@ -1,0 +1,196 @@
+//! The request pipeline every dialect shares: request ids, the body limit,
+//! Nova's microversion, authentication into a caller, the dialect's handler,
+//! its error format, and afterwards the audit record of the request.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{RawPathParams, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::errors::{self, Dialect};
+use super::microversion::{self, Microversion};
+use super::router::dialect_of;
+use super::{auth, huawei, images, new_request_id, nova, AppState, Req};
+use crate::catalog::Endpoint;
+use crate::control::authz::{RequestNotes, REQUEST_NOTES};
+use crate::domain::ControlError;
+
+/// Scopes the request notes around every request; afterwards writes the
+/// audit record of an authenticated request and, in soft mode, names what
+/// would have been denied in `X-Ecsd-Authz-Soft-Deny`.
+pub(super) async fn request_notes(
+    State(st): State<Arc<AppState>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let source = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let method = req.method().to_string();
+    let path = req.uri().path().to_string();
+    let cell = std::cell::RefCell::new(RequestNotes {
+        source_ip: source.clone(),
+        ..RequestNotes::default()
+    });
+    let (mut resp, notes) = REQUEST_NOTES
+        .scope(cell, async move {
+            let resp = next.run(req).await;
+            let notes = REQUEST_NOTES.with(|n| n.take());
+            (resp, notes)
+        })
+        .await;
+    let Some(caller) = notes.caller else { return resp };
+    let mut actions: Vec<String> = Vec::new();
+    let mut missing: Vec<String> = Vec::new();
+    let mut soft: Vec<String> = Vec::new();
+    for d in &notes.decisions {
+        for a in &d.actions {
+            if !actions.contains(a) {
+                actions.push(a.clone());
+            }
+        }
+        for m in &d.missing {
+            if !missing.contains(m) {
+                missing.push(m.clone());
+            }
+            if d.decision == "soft_deny" && !soft.contains(m) {
+                soft.push(m.clone());
+            }
+        }
+    }
+    let decision = ["deny", "soft_deny", "off", "allow"]
+        .into_iter()
+        .find(|k| notes.decisions.iter().any(|d| d.decision == *k))
+        .unwrap_or("none");
+    if !soft.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&soft.join(", ")) {
+            resp.headers_mut().insert("x-ecsd-authz-soft-deny", v);
+        }
+    }
+    let request_id = resp
+        .headers()
+        .get("x-openstack-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(new_request_id);
+    st.audit.record(crate::identity::model::AuditRecord {
+        seq: 0,
+        time: chrono::Utc::now(),
+        request_id,
+        user_id: caller.user_id,
+        user_name: caller.user_name,
+        domain_id: caller.domain_id,
+        project_id: caller.project_id,
+        method,
+        path,
+        operation: notes
+            .operation
+            .or_else(|| notes.decisions.iter().find_map(|d| d.operation.clone())),
+        actions,
+        decision: decision.to_string(),
+        missing,
+        resource: notes.decisions.iter().find_map(|d| d.resource.clone()),
+        source,
+        status: resp.status().as_u16(),
+    });
+    resp
+}
+
+/// Unknown paths: 404 in the format of the API family the path looks like.
+pub(super) async fn fallback(req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let request_id = new_request_id();
+    let mut resp = if path.starts_with("/v1") {
+        let body = serde_json::json!({
+            "error_code": "APIGW.0101",
+            "error_msg": "The API does not exist or has not been published in the environment.",
+            "request_id": request_id,
+        });
+        (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+    } else if path.starts_with("/v3") {
+        errors::keystone_status(StatusCode::NOT_FOUND, "The resource could not be found.")
+    } else {
+        errors::nova_status(StatusCode::NOT_FOUND, "The resource could not be found.")
+    };
+    set_request_id(resp.headers_mut(), &request_id);
+    resp
+}
+
+pub fn set_request_id(headers: &mut HeaderMap, request_id: &str) {
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-openstack-request-id", v.clone());
+        headers.insert("x-compute-request-id", v.clone());
+        headers.insert("x-request-id", v);
+    }
+}
+
+pub(super) async fn dispatch(st: Arc<AppState>, endpoint: Endpoint, params: RawPathParams, req: Request) -> Response {
+    let request_id = new_request_id();
+    let dialect = dialect_of(endpoint);
+    let mut resp = match prepare_and_run(&st, endpoint, dialect, params, req, &request_id).await {
+        Ok(r) | Err(r) => r,
+    };
+    set_request_id(resp.headers_mut(), &request_id);
+    resp
+}
+
+async fn prepare_and_run(
+    st: &Arc<AppState>,
+    endpoint: Endpoint,
+    dialect: Dialect,
+    raw_params: RawPathParams,
+    req: Request,
+    request_id: &str,
+) -> Result<Response, Response> {
+    let params: HashMap<String, String> = raw_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let legacy_v2 = path.starts_with("/v2/");
+    // Microversion first (Nova's order), then the body, then who is calling.
+    let mv = if dialect == Dialect::Nova {
+        microversion::negotiate(&parts.headers, legacy_v2)?
+    } else {
+        Microversion::MIN
+    };
+    let body = axum::body::to_bytes(body, st.max_body)
+        .await
+        .map_err(|_| errors::for_dialect(dialect, &ControlError::TooLarge))?;
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let input = auth::AuthInput {
+        method: &parts.method,
+        path: &path,
+        query: &query,
+        headers: &parts.headers,
+        body: &body,
+        url_project: params.get("project_id").map(String::as_str),
+        dialect,
+        request_id,
+    };
+    let caller = auth::authenticate(st, &input, auth::ScopeNeed::Project).await?;
+    let req = Req {
+        method: parts.method,
+        path,
+        query,
+        headers: parts.headers,
+        body,
+        params,
+        request_id: request_id.to_string(),
+        caller,
+        mv,
+    };
+    let result = match dialect {
+        Dialect::Huawei => huawei::handle(st, endpoint, &req).await,
+        Dialect::Nova => nova::handle(st, endpoint, &req).await,
+        Dialect::Glance => images::handle_glance(st, endpoint, &req).await,
+        Dialect::Keystone => Err(ControlError::internal("keystone routes are not catalog routes")),
+    };
+    let mut resp = result.unwrap_or_else(|e| errors::for_dialect(dialect, &e));
+    if dialect == Dialect::Nova {
+        microversion::set_headers(resp.headers_mut(), mv, legacy_v2);
+    }
+    Ok(resp)
+}
