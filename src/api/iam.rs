@@ -31,12 +31,12 @@ use serde_json::{json, Map, Value};
 use super::auth::{self, ScopeNeed};
 use super::errors::{self, Dialect};
 use super::{body, new_request_id, set_request_id, AppState};
+use crate::domain::{ActorKind, Credential, CustomRole, Domain, Grant, GrantScope, Group, Project, User};
 use crate::domain::{Caller, ControlError, ControlResult};
 use crate::identity::admin::{
     epoch_ms, invalid, not_found_with, Actor, Admin, AssignmentFilter, CustomPatch, CustomSpec, GrantTarget,
     NewProject, NewUser, ProjectFilter, RoleFilter, RoleRef, UserFilter, UserPatch,
 };
-use crate::identity::model::{ActorKind, Credential, CustomRole, Domain, Grant, GrantScope, Group, Project, User};
 
 /// The management calls that are not grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,12 +1,17 @@
 //! Domain types shared by every layer: servers and their states, jobs,
-//! flavors and images, the caller, and the one error type.
+//! flavors and images, identity and audit records, the caller, and the one
+//! error type.
 
+pub mod audit;
 pub mod error;
+pub mod identity;
 pub mod job;
 pub mod resources;
 pub mod server;
 
+pub use audit::*;
 pub use error::{ControlError, ControlResult};
+pub use identity::*;
 pub use job::*;
 pub use resources::*;
 pub use server::*;

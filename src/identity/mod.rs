@@ -4,7 +4,6 @@
 
 pub mod admin;
 pub mod bootstrap;
-pub mod model;
 pub mod sealing;
 
 use std::collections::HashMap;
@@ -19,8 +18,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{AuthMethod, Caller, ControlError, ControlResult};
+use crate::domain::{Domain, Project, TokenRecord, User};
 use crate::store::Store;
-use model::{Domain, Project, TokenRecord, User};
 
 /// Tokens live 24 hours unless configured otherwise.
 pub const TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(24);

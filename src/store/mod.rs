@@ -9,10 +9,10 @@ pub mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{ControlResult, InstanceAction, InstanceActionEvent, Job, Port, Server, Volume};
-use crate::identity::model::{
+use crate::domain::{
     AuditFilter, AuditRecord, Credential, CustomRole, Domain, Grant, Group, Project, TokenRecord, User,
 };
+use crate::domain::{ControlResult, InstanceAction, InstanceActionEvent, Job, Port, Server, Volume};
 
 /// Filters for server lists. All optional; `project_id` is always applied.
 #[derive(Debug, Clone, Default)]

@@ -12,10 +12,10 @@ use serde::Serialize;
 
 use super::{Claim, Page, ServerFilter, Store};
 use crate::domain::{
-    ControlError, ControlResult, InstanceAction, InstanceActionEvent, Job, JobStepRecord, Port, Server, VmState, Volume,
-};
-use crate::identity::model::{
     AuditFilter, AuditRecord, Credential, CustomRole, Domain, Grant, Group, Project, TokenRecord, User,
+};
+use crate::domain::{
+    ControlError, ControlResult, InstanceAction, InstanceActionEvent, Job, JobStepRecord, Port, Server, VmState, Volume,
 };
 
 const SCHEMA: &str = r#"
