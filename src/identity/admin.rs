@@ -37,7 +37,7 @@ use serde_json::Value;
 
 use super::bootstrap::access_key_id;
 use super::{hash_password, random_secret, verify_password, Identity};
-use crate::config::REGION;
+use crate::domain::REGION;
 use crate::domain::{hex_id, Caller, ControlError, ControlResult};
 use crate::domain::{ActorKind, Credential, CustomRole, Domain, Grant, GrantScope, Group, Project, User};
 use crate::iam::{find_system_role, system_roles, SystemRole};

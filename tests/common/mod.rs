@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
+use ecsd::app::config::FileConfig;
 use ecsd::app::{build, App, ServeOptions};
 use ecsd::catalog::OpId;
-use ecsd::config::FileConfig;
 use ecsd::control::service::{CreateSpec, NicSpec, VolumeSpec};
 use ecsd::control::workflows::WorkParams;
 use ecsd::domain::{AuthMethod, Caller, Server};
