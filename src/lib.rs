@@ -4,13 +4,13 @@
 //! ecsd: a self-hosted control plane for elastic cloud servers, speaking
 //! Huawei Cloud ECS, OpenStack Nova and Keystone on one port.
 //!
-//! Layers point one way: `domain`, then `catalog` / `store` / `driver`,
-//! then `control`, then `api`, then the binary (`app` wires them).
+//! Layers point one way: `domain`, then `catalog` / `iam` / `store` /
+//! `driver`, then `control`, then `api`, then `app` (wiring and file
+//! configuration) and the binary.
 
 pub mod api;
 pub mod app;
 pub mod catalog;
-pub mod config;
 pub mod control;
 pub mod domain;
 pub mod driver;

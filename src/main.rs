@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use ecsd::app::config::FileConfig;
 use ecsd::app::{serve, ServeOptions};
-use ecsd::config::FileConfig;
 use ecsd::control::audit::Retention;
 use ecsd::control::authz::EnforcementMode;
 
@@ -78,7 +78,7 @@ enum IamCommand {
         #[arg(long)]
         user: String,
         /// Account (domain) name or id of a user given by name.
-        #[arg(long, default_value = ecsd::config::ACCOUNT_NAME)]
+        #[arg(long, default_value = ecsd::domain::ACCOUNT_NAME)]
         domain: String,
         /// Project id or name; omit for account-level (IAM) actions.
         #[arg(long)]
@@ -109,7 +109,7 @@ fn explain_cli(runtime: &tokio::runtime::Runtime, cmd: IamCommand) -> anyhow::Re
         use std::sync::Arc;
         let store: Arc<dyn ecsd::store::Store> = Arc::new(ecsd::store::sqlite::SqliteStore::open(&data)?);
         let authz =
-            ecsd::control::authz::PolicyAuthorizer::new(store.clone(), ecsd::config::REGION, EnforcementMode::Enforce);
+            ecsd::control::authz::PolicyAuthorizer::new(store.clone(), ecsd::domain::REGION, EnforcementMode::Enforce);
         let ask = ecsd::control::explain::ExplainRequest {
             user,
             domain: Some(domain.clone()),

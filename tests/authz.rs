@@ -345,7 +345,7 @@ async fn the_explain_cli_reads_the_data_directory() {
 
 #[tokio::test]
 async fn the_audit_trail_is_bounded_by_age_and_count() {
-    use ecsd::identity::model::{AuditFilter, AuditRecord};
+    use ecsd::domain::{AuditFilter, AuditRecord};
     let k = kit().await;
     let store = k.service().store.clone();
     let now = chrono::Utc::now();

@@ -10,7 +10,7 @@ use ecsd::catalog::{op, OpId};
 use ecsd::control::engine::CrashPoint;
 use ecsd::control::workflows::{plan, WorkParams};
 use ecsd::domain::{JobStatus, PowerState, Server, VmState};
-use ecsd::driver::sim::FaultRule;
+use ecsd::driver::faults::FaultRule;
 
 /// The states a scenario starts from.
 #[derive(Clone, Copy, Debug)]

@@ -21,9 +21,9 @@ use super::auth::{authenticate, AuthInput, ScopeNeed};
 use super::body::parse_query;
 use super::errors::{self, Dialect};
 use super::{new_request_id, AppState};
+use crate::domain::AuditFilter;
 use crate::domain::{Caller, ControlError};
-use crate::driver::sim::FaultRule;
-use crate::identity::model::AuditFilter;
+use crate::driver::faults::FaultRule;
 
 /// The authenticated caller and the body of an admin request.
 async fn caller_of(st: &Arc<AppState>, req: Request) -> Result<(Caller, axum::body::Bytes, String), Response> {

@@ -13,9 +13,9 @@ use serde_json::{json, Map, Value};
 use super::body::{self, opt_bool, opt_int, opt_obj, opt_str, req_str};
 use super::{ApiResult, AppState, Req};
 use crate::catalog::{Endpoint, OpId};
-use crate::config::AVAILABILITY_ZONE;
 use crate::control::service::{CreateSpec, NicSpec, VolumeSpec, MAX_BATCH};
 use crate::control::workflows::WorkParams;
+use crate::domain::AVAILABILITY_ZONE;
 use crate::domain::{ControlError, ControlResult, Flavor, Job, Port, Server, Volume};
 use crate::store::{Page, ServerFilter};
 
@@ -582,7 +582,7 @@ async fn flavors(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let list: Vec<Value> = st
         .service
         .inventory
-        .flavors
+        .flavors()
         .iter()
         .filter(|f| !f.disabled)
         .filter(|f| id_filter.as_deref().is_none_or(|id| id == f.id))
@@ -605,7 +605,7 @@ async fn resize_flavors(st: &Arc<AppState>, req: &Req) -> ApiResult {
     } else if let Some(id) = get("source_flavor_id") {
         (inv.flavor(&id).cloned(), None)
     } else if let Some(name) = get("source_flavor_name") {
-        (inv.flavors.iter().find(|f| f.name == name).cloned(), None)
+        (inv.flavors().iter().find(|f| f.name == name).cloned(), None)
     } else {
         return Err(ControlError::bad_request(
             "Give instance_uuid, source_flavor_id or source_flavor_name.",

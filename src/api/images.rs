@@ -62,7 +62,7 @@ pub async fn handle_glance(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) ->
             let name = q.iter().find(|(k, _)| k == "name").map(|(_, v)| v.clone());
             let id = q.iter().find(|(k, _)| k == "id").map(|(_, v)| v.clone());
             let items: Vec<Value> = inv
-                .images
+                .images()
                 .iter()
                 .filter(|i| name.as_deref().is_none_or(|n| n == i.name || n == i.id))
                 .filter(|i| id.as_deref().is_none_or(|n| n == i.id))
@@ -111,7 +111,7 @@ pub async fn handle_compute_proxy(st: &Arc<AppState>, endpoint: Endpoint, req: &
     match endpoint {
         Endpoint::NovaImages => {
             st.service.authorize(&req.caller, OpId::ImageList, None).await?;
-            let items: Vec<Value> = inv.images.iter().map(|i| proxy_view(st, req, i)).collect();
+            let items: Vec<Value> = inv.images().iter().map(|i| proxy_view(st, req, i)).collect();
             Ok(Json(json!({ "images": items })).into_response())
         }
         _ => {

@@ -14,8 +14,8 @@ use serde_json::{json, Value};
 
 use super::errors;
 use super::{new_request_id, AppState};
-use crate::config::REGION;
 use crate::domain::ControlError;
+use crate::domain::REGION;
 use crate::identity::{Scope, TokenInfo, UserRef};
 
 fn ks_time(t: DateTime<Utc>) -> String {

@@ -13,10 +13,10 @@ use serde_json::{json, Map, Value};
 use super::body::{self, invalid, only_keys, opt_str, py};
 use super::{ApiResult, AppState, Req};
 use crate::catalog::{Endpoint, OpId};
-use crate::config::{DEFAULT_SUBNET_ID, DEFAULT_VPC_ID};
 use crate::control::service::{CreateSpec, NicSpec, VolumeSpec};
 use crate::control::workflows::WorkParams;
 use crate::domain::{is_uuid, ControlError, Flavor, InstanceAction, Port, Server, Volume};
+use crate::domain::{DEFAULT_SUBNET_ID, DEFAULT_VPC_ID};
 use crate::store::{Page, ServerFilter};
 
 pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
@@ -903,7 +903,7 @@ async fn flavors(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResult {
     let items: Vec<Value> = st
         .service
         .inventory
-        .flavors
+        .flavors()
         .iter()
         .filter(|f| !f.disabled)
         .filter(|f| min_ram.is_none_or(|m| f.ram_mb >= m) && min_disk.is_none_or(|m| f.disk_gb >= m))

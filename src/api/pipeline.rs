@@ -77,7 +77,7 @@ pub(super) async fn request_notes(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .unwrap_or_else(new_request_id);
-    st.audit.record(crate::identity::model::AuditRecord {
+    st.audit.record(crate::domain::AuditRecord {
         seq: 0,
         time: chrono::Utc::now(),
         request_id,

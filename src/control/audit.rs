@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::mpsc;
 
-use crate::identity::model::AuditRecord;
+use crate::domain::AuditRecord;
 use crate::store::Store;
 
 /// How long and how many records are kept.

@@ -16,9 +16,9 @@ use parking_lot::RwLock;
 use serde::Serialize;
 
 use crate::catalog::Operation;
+use crate::domain::GrantScope;
 use crate::domain::{Caller, ControlError, ControlResult, Server};
 use crate::iam::{self, CompiledPolicy, Context, Limits, MultiDecision, PolicySet};
-use crate::identity::model::GrantScope;
 use crate::store::Store;
 
 #[async_trait]

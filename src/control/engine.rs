@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 use super::scheduler;
 use super::workflows::{event_of, final_vm_state, plan, Step, WorkParams};
 use crate::catalog::{self, Workflow};
-use crate::config::Inventory;
+use crate::domain::Inventory;
 use crate::domain::{
     uuid_id, ControlError, ControlResult, Fault, InstanceActionEvent, Job, JobStatus, PowerState, Server, VmState,
     Volume,
@@ -39,7 +39,7 @@ pub enum CrashPoint {
 pub struct Engine {
     store: Arc<dyn Store>,
     driver: Arc<dyn ComputeDriver>,
-    inventory: Arc<Inventory>,
+    inventory: Arc<dyn Inventory>,
     node: String,
     wake: Notify,
     running: Mutex<HashSet<String>>,
@@ -75,7 +75,7 @@ impl Engine {
     pub fn new(
         store: Arc<dyn Store>,
         driver: Arc<dyn ComputeDriver>,
-        inventory: Arc<Inventory>,
+        inventory: Arc<dyn Inventory>,
         node: String,
     ) -> Arc<Engine> {
         Arc::new(Engine {
@@ -335,7 +335,7 @@ impl Engine {
                         _ => None,
                     };
                     let host = scheduler::place(
-                        &self.inventory,
+                        self.inventory.as_ref(),
                         &live,
                         &server.id,
                         &flavor,

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 
 use super::authz::{Explanation, PolicyAuthorizer};
 use crate::catalog::CATALOG;
+use crate::domain::{AuditFilter, Domain, User};
 use crate::domain::{AuthMethod, Caller, ControlError, ControlResult};
-use crate::identity::model::{AuditFilter, Domain, User};
 use crate::store::Store;
 
 /// What to explain. Users and projects may be named by id or by name.

@@ -3,11 +3,11 @@
 
 use std::collections::HashMap;
 
-use crate::config::Inventory;
+use crate::domain::Inventory;
 use crate::domain::{Flavor, HostKind, Server};
 
 /// vCPUs and RAM in use per host, counting resize sources too.
-fn usage(inventory: &Inventory, live: &[Server], except: &str) -> HashMap<String, (i64, i64)> {
+fn usage(inventory: &dyn Inventory, live: &[Server], except: &str) -> HashMap<String, (i64, i64)> {
     let mut used: HashMap<String, (i64, i64)> = HashMap::new();
     let mut add = |host: &Option<String>, flavor_id: &str| {
         if let (Some(h), Some(f)) = (host, inventory.flavor(flavor_id)) {
@@ -29,7 +29,7 @@ fn usage(inventory: &Inventory, live: &[Server], except: &str) -> HashMap<String
 /// use; `avoid` is a host that must not be chosen (cold migration);
 /// `prefer` is tried first (resizing in place).
 pub fn place(
-    inventory: &Inventory,
+    inventory: &dyn Inventory,
     live: &[Server],
     server_id: &str,
     flavor: &Flavor,
@@ -43,7 +43,7 @@ pub fn place(
         cpu + flavor.vcpus <= h.vcpus && ram + flavor.ram_mb <= h.ram_mb
     };
     let candidates: Vec<&crate::domain::Host> = inventory
-        .hosts
+        .hosts()
         .iter()
         .filter(|h| match dedicated {
             Some(d) => h.kind == HostKind::Dedicated && h.id == d,

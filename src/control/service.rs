@@ -11,11 +11,11 @@ use super::authz::Authorizer;
 use super::engine::Engine;
 use super::workflows::WorkParams;
 use crate::catalog::{self, OpId, Operation, Workflow};
-use crate::config::{Inventory, AVAILABILITY_ZONE};
 use crate::domain::{
     hex_id, uuid_id, Caller, ControlError, ControlResult, Flavor, Image, InstanceAction, Job, JobStatus, LockedBy,
     Port, PowerState, Server, VmState, Volume,
 };
+use crate::domain::{Inventory, AVAILABILITY_ZONE};
 use crate::store::{Claim, Page, ServerFilter, Store};
 
 /// Most servers one batch request may name (Huawei's limit).
@@ -26,7 +26,7 @@ pub const MAX_CREATE_COUNT: i64 = 100;
 pub struct Service {
     pub store: Arc<dyn Store>,
     pub engine: Arc<Engine>,
-    pub inventory: Arc<Inventory>,
+    pub inventory: Arc<dyn Inventory>,
     pub authorizer: Arc<dyn Authorizer>,
     /// What the compute driver can do; operations it cannot are refused up front.
     pub capabilities: crate::driver::Capabilities,
@@ -279,7 +279,7 @@ impl Service {
     /// Flavors a server may be resized to, by the same rules.
     pub fn resize_targets(&self, server_flavor: &Flavor, image: Option<&Image>) -> Vec<Flavor> {
         self.inventory
-            .flavors
+            .flavors()
             .iter()
             .filter(|f| f.id != server_flavor.id && f.sellable() && f.arch == server_flavor.arch)
             .filter(|f| image.is_none_or(|i| i.min_ram_mb <= f.ram_mb))

@@ -79,12 +79,6 @@ impl ControlError {
     }
 }
 
-impl From<rusqlite::Error> for ControlError {
-    fn from(e: rusqlite::Error) -> Self {
-        ControlError::Internal(format!("store: {e}"))
-    }
-}
-
 impl From<serde_json::Error> for ControlError {
     fn from(e: serde_json::Error) -> Self {
         ControlError::Internal(format!("json: {e}"))

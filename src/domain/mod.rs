@@ -1,13 +1,22 @@
 //! Domain types shared by every layer: servers and their states, jobs,
-//! flavors and images, the caller, and the one error type.
+//! flavors, images and the inventory that offers them, the region's fixed
+//! names, identity and audit records, the caller, and the one error type.
 
+pub mod audit;
 pub mod error;
+pub mod identity;
+pub mod inventory;
 pub mod job;
+pub mod region;
 pub mod resources;
 pub mod server;
 
+pub use audit::*;
 pub use error::{ControlError, ControlResult};
+pub use identity::*;
+pub use inventory::{Inventory, StaticInventory};
 pub use job::*;
+pub use region::*;
 pub use resources::*;
 pub use server::*;
 

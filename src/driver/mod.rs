@@ -2,6 +2,7 @@
 //! each an idempotent "ensure", plus the capabilities it declares so that
 //! the control plane refuses early what a driver cannot do.
 
+pub mod faults;
 pub mod sim;
 
 use async_trait::async_trait;

@@ -7,37 +7,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
 
+use super::faults::{self, FaultRule};
 use super::{Capabilities, ComputeDriver, DriverError, StepContext, VmSpec};
 use crate::domain::PowerState;
-
-/// A failure to inject: when `operation` (catalog name, `*` for any) reaches
-/// `step` (`*` for any), the step fails `times` times (0 = always).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultRule {
-    pub operation: String,
-    pub step: String,
-    #[serde(default = "one")]
-    pub times: u32,
-    #[serde(default)]
-    pub server_id: Option<String>,
-    #[serde(default = "default_code")]
-    pub code: String,
-    #[serde(default = "default_reason")]
-    pub reason: String,
-}
-
-fn one() -> u32 {
-    1
-}
-fn default_code() -> String {
-    "Ecs.1000".into()
-}
-fn default_reason() -> String {
-    "Injected failure in the simulated driver.".into()
-}
 
 #[derive(Debug, Clone)]
 struct SimVm {
@@ -99,25 +72,7 @@ impl SimDriver {
     }
 
     fn check_fault(&self, ctx: &StepContext) -> Result<(), DriverError> {
-        let mut faults = self.faults.lock();
-        let hit = faults.iter().position(|f| {
-            (f.operation == "*" || f.operation == ctx.operation)
-                && (f.step == "*" || f.step == ctx.step)
-                && f.server_id.as_ref().is_none_or(|s| s == &ctx.server_id)
-        });
-        if let Some(i) = hit {
-            let rule = faults[i].clone();
-            if rule.times == 1 {
-                faults.remove(i);
-            } else if rule.times > 1 {
-                faults[i].times -= 1;
-            }
-            return Err(DriverError {
-                code: rule.code,
-                reason: rule.reason,
-            });
-        }
-        Ok(())
+        faults::fire(&mut self.faults.lock(), ctx)
     }
 
     fn vm_mut<T>(&self, server_id: &str, f: impl FnOnce(&mut SimVm) -> T) -> Result<T, DriverError> {

@@ -8,11 +8,11 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::model::{Credential, Domain, Project, User};
 use super::sealing::Sealer;
 use super::{hash_password, random_secret};
-use crate::config::{ACCOUNT_NAME, ADMIN_NAME, REGION};
 use crate::domain::{hex_id, ControlResult};
+use crate::domain::{Credential, Domain, Project, User};
+use crate::domain::{ACCOUNT_NAME, ADMIN_NAME, REGION};
 use crate::store::Store;
 
 /// What the bootstrap knows about the administrator.

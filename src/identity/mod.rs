@@ -3,7 +3,6 @@
 //! memory and only the SHA-256 of a token is ever stored.
 
 pub mod bootstrap;
-pub mod model;
 pub mod sealing;
 
 use std::collections::HashMap;
@@ -18,8 +17,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::domain::{AuthMethod, Caller, ControlError, ControlResult};
+use crate::domain::{Domain, Project, TokenRecord, User};
 use crate::store::Store;
-use model::{Domain, Project, TokenRecord, User};
 
 /// Tokens live 24 hours unless configured otherwise.
 pub const TOKEN_TTL: chrono::TimeDelta = chrono::TimeDelta::hours(24);

@@ -1,5 +1,6 @@
-//! Persistence behind one trait: SQLite (the embedded default) now, a
-//! PostgreSQL implementation later with no change above this module.
+//! Persistence behind one trait, split by family (settings, identity,
+//! audit, servers, jobs): SQLite (the embedded default) now, a PostgreSQL
+//! implementation later with no change above this module.
 //!
 //! Records are stored as JSON documents beside the few columns that are
 //! queried or compare-and-swapped (ids, project, status, generation, lease).
@@ -9,9 +10,9 @@ pub mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{ControlResult, InstanceAction, InstanceActionEvent, Job, Port, Server, Volume};
-use crate::identity::model::{
-    AuditFilter, AuditRecord, Credential, CustomRole, Domain, Grant, Group, Project, TokenRecord, User,
+use crate::domain::{
+    AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group, InstanceAction,
+    InstanceActionEvent, Job, JobStepRecord, Port, Project, Server, TokenRecord, User, Volume,
 };
 
 /// Filters for server lists. All optional; `project_id` is always applied.
@@ -49,13 +50,17 @@ pub struct Claim {
     pub action: Option<InstanceAction>,
 }
 
+/// Settings kept with the data (e.g. this node's id).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    // ---- settings ----
+pub trait MetaStore: Send + Sync {
     async fn get_meta(&self, key: &str) -> ControlResult<Option<String>>;
     async fn set_meta(&self, key: &str, value: &str) -> ControlResult<()>;
+}
 
-    // ---- identity ----
+/// Accounts, projects, users, AK/SK credentials, groups, custom policies,
+/// grants and tokens.
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
     async fn put_domain(&self, d: &Domain) -> ControlResult<()>;
     async fn get_domain(&self, id: &str) -> ControlResult<Option<Domain>>;
     async fn find_domain(&self, name: &str) -> ControlResult<Option<Domain>>;
@@ -97,18 +102,25 @@ pub trait Store: Send + Sync + 'static {
     /// Every grant on a scope (project or domain id).
     async fn grants_on(&self, scope_id: &str) -> ControlResult<Vec<Grant>>;
 
-    // ---- audit ----
+    // ---- tokens ----
+    async fn put_token(&self, t: &TokenRecord) -> ControlResult<()>;
+    async fn get_token(&self, hash: &str) -> ControlResult<Option<TokenRecord>>;
+    async fn delete_tokens_of_user(&self, user_id: &str) -> ControlResult<u64>;
+}
+
+/// The audit trail of authenticated requests.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, records: &[AuditRecord]) -> ControlResult<()>;
     /// Newest first.
     async fn query_audit(&self, filter: &AuditFilter) -> ControlResult<Vec<AuditRecord>>;
     /// Drops records older than `before` and all but the newest `keep`.
     async fn prune_audit(&self, before: DateTime<Utc>, keep: usize) -> ControlResult<u64>;
+}
 
-    async fn put_token(&self, t: &TokenRecord) -> ControlResult<()>;
-    async fn get_token(&self, hash: &str) -> ControlResult<Option<TokenRecord>>;
-    async fn delete_tokens_of_user(&self, user_id: &str) -> ControlResult<u64>;
-
-    // ---- servers ----
+/// Servers with their volumes, ports and instance actions.
+#[async_trait]
+pub trait ServerStore: Send + Sync {
     /// Creates servers with their volumes, ports, jobs and actions atomically.
     async fn create_servers(
         &self,
@@ -143,7 +155,17 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_port(&self, id: &str) -> ControlResult<()>;
     async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>>;
 
-    // ---- jobs ----
+    // ---- instance actions ----
+    async fn put_action(&self, a: &InstanceAction) -> ControlResult<()>;
+    async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>>;
+    async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>>;
+    /// Adds or replaces (by event name) an event of an action.
+    async fn record_event(&self, server_id: &str, request_id: &str, event: &InstanceActionEvent) -> ControlResult<()>;
+}
+
+/// Durable jobs and the log of their steps.
+#[async_trait]
+pub trait JobStore: Send + Sync {
     async fn insert_jobs(&self, jobs: &[Job]) -> ControlResult<()>;
     async fn get_job(&self, id: &str) -> ControlResult<Option<Job>>;
     async fn sub_jobs(&self, parent_id: &str) -> ControlResult<Vec<Job>>;
@@ -165,12 +187,15 @@ pub trait Store: Send + Sync + 'static {
         result: &str,
         server: Option<(&Server, i64)>,
     ) -> ControlResult<bool>;
-    async fn job_steps(&self, job_id: &str) -> ControlResult<Vec<crate::domain::JobStepRecord>>;
+    async fn job_steps(&self, job_id: &str) -> ControlResult<Vec<JobStepRecord>>;
+}
 
-    // ---- instance actions ----
-    async fn put_action(&self, a: &InstanceAction) -> ControlResult<()>;
-    async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>>;
-    async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>>;
-    /// Adds or replaces (by event name) an event of an action.
-    async fn record_event(&self, server_id: &str, request_id: &str, event: &InstanceActionEvent) -> ControlResult<()>;
+/// The whole store: every family, so that one `Arc<dyn Store>` serves all.
+pub trait Store: MetaStore + IdentityStore + AuditStore + ServerStore + JobStore + 'static {}
+
+impl<T: MetaStore + IdentityStore + AuditStore + ServerStore + JobStore + 'static> Store for T {}
+
+/// The family traits, for code that calls store methods on a concrete store.
+pub mod prelude {
+    pub use super::{AuditStore, IdentityStore, JobStore, MetaStore, ServerStore, Store};
 }

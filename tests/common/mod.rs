@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
+use ecsd::app::config::FileConfig;
 use ecsd::app::{build, App, ServeOptions};
 use ecsd::catalog::OpId;
-use ecsd::config::FileConfig;
 use ecsd::control::service::{CreateSpec, NicSpec, VolumeSpec};
 use ecsd::control::workflows::WorkParams;
 use ecsd::domain::{AuthMethod, Caller, Server};
-use ecsd::identity::model::{Domain, Project, User};
+use ecsd::domain::{Domain, Project, User};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -148,7 +148,7 @@ impl Kit {
     /// given policies on the bootstrap project. Policies are system role ids
     /// or names, or custom policy documents.
     pub async fn user_with(&self, name: &str, system_roles: &[&str], custom: &[serde_json::Value]) -> String {
-        use ecsd::identity::model::{ActorKind, CustomRole, Grant, GrantScope};
+        use ecsd::domain::{ActorKind, CustomRole, Grant, GrantScope};
         let store = self.service().store.clone();
         let user = new_user(name, &self.caller.domain_id, USER_PASSWORD, false);
         store.put_user(&user).await.expect("user");

@@ -35,8 +35,8 @@ use crate::control::identity::{
     epoch_ms, invalid, not_found_with, Actor, Admin, AssignmentFilter, CustomPatch, CustomSpec, GrantTarget,
     NewProject, NewUser, ProjectFilter, RoleFilter, RoleRef, UserFilter, UserPatch,
 };
+use crate::domain::{ActorKind, Credential, CustomRole, Domain, Grant, GrantScope, Group, Project, User};
 use crate::domain::{Caller, ControlError, ControlResult};
-use crate::identity::model::{ActorKind, Credential, CustomRole, Domain, Grant, GrantScope, Group, Project, User};
 
 /// The error format of a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use chrono::Utc;
 
 use super::{check_description, invalid, not_found, Actor, Admin, WRITES};
 use crate::domain::ControlResult;
+use crate::domain::Credential;
 use crate::identity::bootstrap::access_key_id;
-use crate::identity::model::Credential;
 use crate::identity::{random_secret, Identity};
 
 /// Huawei allows two permanent access keys per user.

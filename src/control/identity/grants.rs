@@ -6,8 +6,8 @@ use chrono::Utc;
 
 use super::{invalid, not_found, not_found_with, Actor, Admin, RoleRef, WRITES};
 use crate::domain::ControlResult;
+use crate::domain::{ActorKind, Grant, GrantScope};
 use crate::iam::find_system_role;
-use crate::identity::model::{ActorKind, Grant, GrantScope};
 
 /// The scope and receiver of a grant.
 #[derive(Debug, Clone)]

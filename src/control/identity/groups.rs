@@ -8,7 +8,7 @@ use super::{
     visible, Actor, Admin, WRITES,
 };
 use crate::domain::{hex_id, ControlResult};
-use crate::identity::model::{Group, User};
+use crate::domain::{Group, User};
 
 impl Admin<'_> {
     pub async fn get_group(&self, actor: &Actor, id: &str) -> ControlResult<Group> {

@@ -40,7 +40,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::domain::{Caller, ControlError, ControlResult};
-use crate::identity::model::{CustomRole, Domain, Group, Project, User};
+use crate::domain::{CustomRole, Domain, Group, Project, User};
 use crate::identity::Identity;
 use crate::store::Store;
 

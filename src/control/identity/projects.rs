@@ -4,9 +4,9 @@
 use super::{
     check_name_and_description, conflict, invalid, unique_conflict, unique_in_domain, visible, Actor, Admin, WRITES,
 };
-use crate::config::REGION;
+use crate::domain::REGION;
 use crate::domain::{hex_id, ControlError, ControlResult};
-use crate::identity::model::{Domain, Project};
+use crate::domain::{Domain, Project};
 
 #[derive(Debug, Clone, Default)]
 pub struct NewProject {

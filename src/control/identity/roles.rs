@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::{check_text, conflict, invalid, visible, Actor, Admin, WRITES};
 use crate::domain::{hex_id, ControlResult};
+use crate::domain::{CustomRole, Grant};
 use crate::iam::{find_system_role, system_roles, SystemRole};
-use crate::identity::model::{CustomRole, Grant};
 
 /// Custom policies per account.
 pub const MAX_CUSTOM_POLICIES: usize = 200;

@@ -9,7 +9,7 @@ use super::{
     unique_in_domain, visible, Actor, Admin, WRITES,
 };
 use crate::domain::{hex_id, ControlError, ControlResult};
-use crate::identity::model::{Group, Project, User};
+use crate::domain::{Group, Project, User};
 use crate::identity::{hash_password, verify_password};
 
 /// Filters of `GET /v3/users`.

@@ -1,17 +1,19 @@
 //! Wiring: open the store, bootstrap identities, start the driver, recover
 //! unfinished jobs, serve HTTP, and shut down gracefully.
 
+pub mod config;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use self::config::FileConfig;
 use crate::api::{self, AppState};
-use crate::config::{FileConfig, Inventory};
 use crate::control::audit::{AuditLog, Retention};
 use crate::control::authz::{EnforcementMode, PolicyAuthorizer};
 use crate::control::engine::Engine;
 use crate::control::service::Service;
-use crate::domain::{PowerState, VmState};
+use crate::domain::{Inventory, PowerState, VmState, REGION};
 use crate::driver::sim::SimDriver;
 use crate::driver::VmSpec;
 use crate::identity::bootstrap::{bootstrap, BootstrapInfo};
@@ -76,7 +78,7 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         opts.admin_password.clone(),
     )
     .await?;
-    let inventory = Arc::new(Inventory::from_config(&opts.file));
+    let inventory: Arc<dyn Inventory> = Arc::new(opts.file.inventory());
     let sim = Arc::new(SimDriver::new(opts.sim_step_ms, opts.file.faults.clone()));
     // The simulator keeps nothing on disk: re-learn the VMs the store knows.
     for s in store.live_servers().await? {
@@ -100,11 +102,7 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     }
     let node = node_id(store.as_ref()).await?;
     let engine = Engine::new(store.clone(), sim.clone(), inventory.clone(), node);
-    let authz = Arc::new(PolicyAuthorizer::new(
-        store.clone(),
-        crate::config::REGION,
-        opts.authz_mode,
-    ));
+    let authz = Arc::new(PolicyAuthorizer::new(store.clone(), REGION, opts.authz_mode));
     let audit = AuditLog::start(store.clone(), opts.audit_retention);
     let service = Arc::new(Service {
         store: store.clone(),

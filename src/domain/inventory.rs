@@ -1,78 +1,68 @@
-//! Configuration: command-line flags and `ECSD_*` variables for the basics,
-//! an optional TOML file for the rest (seeded flavors, images, hosts, faults).
+//! The fixed inventory a region offers: flavors, images and hosts, behind
+//! a trait so that the control plane does not care where it comes from.
 
-use std::path::{Path, PathBuf};
+use super::region::AVAILABILITY_ZONE;
+use super::resources::{Flavor, Host, HostKind, Image};
 
-use serde::Deserialize;
+/// What the region offers and the lookups the control plane makes on it.
+pub trait Inventory: Send + Sync {
+    fn flavors(&self) -> &[Flavor];
+    fn images(&self) -> &[Image];
+    fn hosts(&self) -> &[Host];
 
-use crate::domain::{Flavor, Host, HostKind, Image};
-use crate::driver::sim::FaultRule;
+    fn flavor(&self, id: &str) -> Option<&Flavor> {
+        self.flavors().iter().find(|f| f.id == id)
+    }
 
-/// The region, its project and availability zone created on first start.
-pub const REGION: &str = "local-1";
-pub const AVAILABILITY_ZONE: &str = "local-1a";
-pub const ACCOUNT_NAME: &str = "ecsd";
-pub const ADMIN_NAME: &str = "admin";
+    fn image(&self, id: &str) -> Option<&Image> {
+        self.images().iter().find(|i| i.id == id)
+    }
 
-/// Settings read from the TOML file given with `--config`.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub listen: Option<String>,
-    pub data: Option<PathBuf>,
-    pub sim_step_ms: Option<u64>,
-    /// Replaces the seeded flavor catalog when present.
-    pub flavors: Option<Vec<Flavor>>,
-    /// Replaces the seeded image catalog when present.
-    pub images: Option<Vec<Image>>,
-    /// Replaces the seeded hosts when present.
-    pub hosts: Option<Vec<Host>>,
-    /// Failures the simulated driver injects from the start.
-    #[serde(default)]
-    pub faults: Vec<FaultRule>,
-    /// Largest accepted request body in bytes.
-    pub max_body_bytes: Option<usize>,
-}
+    fn host(&self, id_or_name: &str) -> Option<&Host> {
+        self.hosts().iter().find(|h| h.id == id_or_name || h.name == id_or_name)
+    }
 
-impl FileConfig {
-    pub fn load(path: &Path) -> anyhow::Result<FileConfig> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading config {}: {e}", path.display()))?;
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("parsing config {}: {e}", path.display()))
+    fn dedicated_host(&self, id: &str) -> Option<&Host> {
+        self.hosts()
+            .iter()
+            .find(|h| h.kind == HostKind::Dedicated && h.id == id)
     }
 }
 
-/// The fixed inventory a region offers: flavors, images and hosts.
+/// An inventory fixed at start: the seeded catalog, or lists that replace it.
 #[derive(Debug, Clone)]
-pub struct Inventory {
+pub struct StaticInventory {
     pub flavors: Vec<Flavor>,
     pub images: Vec<Image>,
     pub hosts: Vec<Host>,
 }
 
-impl Inventory {
-    pub fn from_config(cfg: &FileConfig) -> Inventory {
-        Inventory {
-            flavors: cfg.flavors.clone().unwrap_or_else(default_flavors),
-            images: cfg.images.clone().unwrap_or_else(default_images),
-            hosts: cfg.hosts.clone().unwrap_or_else(default_hosts),
+impl StaticInventory {
+    /// Each list given replaces the seeded one; the others stay seeded.
+    pub fn with_overrides(
+        flavors: Option<Vec<Flavor>>,
+        images: Option<Vec<Image>>,
+        hosts: Option<Vec<Host>>,
+    ) -> StaticInventory {
+        StaticInventory {
+            flavors: flavors.unwrap_or_else(default_flavors),
+            images: images.unwrap_or_else(default_images),
+            hosts: hosts.unwrap_or_else(default_hosts),
         }
     }
+}
 
-    pub fn flavor(&self, id: &str) -> Option<&Flavor> {
-        self.flavors.iter().find(|f| f.id == id)
+impl Inventory for StaticInventory {
+    fn flavors(&self) -> &[Flavor] {
+        &self.flavors
     }
 
-    pub fn image(&self, id: &str) -> Option<&Image> {
-        self.images.iter().find(|i| i.id == id)
+    fn images(&self) -> &[Image] {
+        &self.images
     }
 
-    pub fn host(&self, id_or_name: &str) -> Option<&Host> {
-        self.hosts.iter().find(|h| h.id == id_or_name || h.name == id_or_name)
-    }
-
-    pub fn dedicated_host(&self, id: &str) -> Option<&Host> {
-        self.hosts.iter().find(|h| h.kind == HostKind::Dedicated && h.id == id)
+    fn hosts(&self) -> &[Host] {
+        &self.hosts
     }
 }
 
@@ -192,7 +182,3 @@ pub fn default_hosts() -> Vec<Host> {
         },
     ]
 }
-
-/// The network a native create with `networks: auto` joins.
-pub const DEFAULT_VPC_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a50";
-pub const DEFAULT_SUBNET_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a51";

@@ -1,0 +1,51 @@
+//! The tables and indexes, created when missing on every open.
+
+pub(super) const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS domains (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS projects (id TEXT PRIMARY KEY, domain_id TEXT NOT NULL, name TEXT NOT NULL,
+    doc TEXT NOT NULL, UNIQUE(domain_id, name));
+CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, domain_id TEXT NOT NULL, name TEXT NOT NULL,
+    doc TEXT NOT NULL, UNIQUE(domain_id, name));
+CREATE TABLE IF NOT EXISTS credentials (access TEXT PRIMARY KEY, user_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, expires_at TEXT NOT NULL,
+    doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
+CREATE TABLE IF NOT EXISTS servers (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, seq INTEGER NOT NULL,
+    generation INTEGER NOT NULL, deleted INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS servers_project ON servers(project_id, seq);
+CREATE TABLE IF NOT EXISTS volumes (id TEXT PRIMARY KEY, server_id TEXT, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS volumes_server ON volumes(server_id);
+CREATE TABLE IF NOT EXISTS ports (id TEXT PRIMARY KEY, server_id TEXT, subnet_id TEXT NOT NULL,
+    ip TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS ports_server ON ports(server_id);
+CREATE INDEX IF NOT EXISTS ports_subnet ON ports(subnet_id);
+CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, parent_id TEXT, project_id TEXT NOT NULL,
+    status TEXT NOT NULL, runnable INTEGER NOT NULL, lease_owner TEXT, lease_until TEXT,
+    seq INTEGER NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_id);
+CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(runnable, seq);
+CREATE TABLE IF NOT EXISTS job_steps (job_id TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL,
+    started_at TEXT NOT NULL, finished_at TEXT, result TEXT, attempts INTEGER NOT NULL,
+    PRIMARY KEY (job_id, idx));
+CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, domain_id TEXT NOT NULL, name TEXT NOT NULL,
+    doc TEXT NOT NULL, UNIQUE(domain_id, name));
+CREATE TABLE IF NOT EXISTS group_members (group_id TEXT NOT NULL, user_id TEXT NOT NULL,
+    PRIMARY KEY (group_id, user_id));
+CREATE INDEX IF NOT EXISTS group_members_user ON group_members(user_id);
+CREATE TABLE IF NOT EXISTS roles (id TEXT PRIMARY KEY, domain_id TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS grants (scope TEXT NOT NULL, scope_id TEXT NOT NULL, actor TEXT NOT NULL,
+    actor_id TEXT NOT NULL, role_id TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (scope, scope_id, actor, actor_id, role_id));
+CREATE INDEX IF NOT EXISTS grants_actor ON grants(actor_id);
+CREATE INDEX IF NOT EXISTS grants_scope ON grants(scope_id);
+CREATE INDEX IF NOT EXISTS grants_role ON grants(role_id);
+CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL,
+    domain_id TEXT NOT NULL, user_id TEXT NOT NULL, project_id TEXT NOT NULL, operation TEXT,
+    decision TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS audit_domain ON audit(domain_id, seq);
+CREATE INDEX IF NOT EXISTS audit_user ON audit(user_id, seq);
+CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
+CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id TEXT NOT NULL,
+    start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
+"#;
