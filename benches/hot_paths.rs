@@ -2,6 +2,8 @@
 //! AK/SK signature verification, token hashing, the catalog lookup and
 //! admission. Run with `cargo bench --bench hot_paths`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 use axum::http::{HeaderMap, HeaderValue};
 use chrono::Utc;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};

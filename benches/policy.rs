@@ -2,6 +2,8 @@
 //! policies and seven custom ones with wildcards, resources and conditions.
 //! Design target: at least a million single decisions a second on one core.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};

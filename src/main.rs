@@ -1,5 +1,8 @@
 //! The `ecsd` binary: command line, logging, and `serve`.
 
+// A command line prints its answers on standard output.
+#![allow(clippy::print_stdout)]
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -149,6 +152,7 @@ fn init_logging(filter: &str, format: &str) {
 /// Password hashing allocates ~19 MiB per call; glibc's adaptive mmap
 /// threshold would move such blocks onto the heap and keep hundreds of MiB
 /// resident across threads. A fixed threshold returns them to the system.
+#[allow(unsafe_code)]
 fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator tuning and is called before any thread starts.

@@ -9,6 +9,8 @@
 //!   neither 401 nor 403;
 //! - a path no row has is 404 in the format of its API family.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 mod common;
 
 use axum::body::Body;

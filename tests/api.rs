@@ -1,6 +1,8 @@
 //! The HTTP surface in process (no socket): bad input in every dialect,
 //! authentication failures, and isolation between projects and accounts.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 mod common;
 
 use axum::body::Body;

@@ -3,6 +3,8 @@
 //! every missing action, the soft and off modes, the audit trail, explain
 //! and the least-privilege suggestion.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 mod common;
 
 use axum::body::Body;

@@ -1,5 +1,7 @@
 //! The README shows the operation catalog exactly as the code has it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 fn between(text: &str, name: &str) -> String {
     let begin = format!("<!-- {name}:begin -->\n");
     let start = text.find(&begin).unwrap_or_else(|| panic!("{name} begin marker")) + begin.len();

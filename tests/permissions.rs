@@ -2,6 +2,8 @@
 //! self-service exception and job type, as a checked-in golden file reviewed
 //! as text. Regenerate with `UPDATE_GOLDEN=1 cargo test --test permissions`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 #[test]
 fn permission_table_matches_golden_file() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/permissions.txt");

@@ -11,6 +11,8 @@
 //!
 //! Every case runs; the test fails listing every failing case by name.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -3,6 +3,8 @@
 //! directory: every acknowledged job finishes and no server stays in a
 //! transitional state.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;

@@ -3,6 +3,8 @@
 //! recovery repeats it) and then recovered; and failed at each step.
 //! Interrupted runs must end exactly where the straight run ends.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
 mod common;
 
 use common::{kit, Kit, DEH, IMAGE2};
