@@ -17,34 +17,27 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::auth::{authenticate, AuthInput, ScopeNeed};
+use super::auth::ScopeNeed;
 use super::body::parse_query;
 use super::errors::{self, Dialect};
-use super::{new_request_id, AppState};
+use super::{new_request_id, pipeline, AppState};
 use crate::domain::AuditFilter;
 use crate::domain::{Caller, ControlError};
 use crate::driver::faults::FaultRule;
 
-/// The authenticated caller and the body of an admin request.
+/// The authenticated caller, body and query of an operator request.
 async fn caller_of(st: &Arc<AppState>, req: Request) -> Result<(Caller, axum::body::Bytes, String), Response> {
-    let (parts, body) = req.into_parts();
-    let body = axum::body::to_bytes(body, st.max_body)
-        .await
-        .map_err(|_| errors::keystone(&ControlError::TooLarge))?;
-    let query = parts.uri.query().unwrap_or("").to_string();
     let request_id = new_request_id();
-    let input = AuthInput {
-        method: &parts.method,
-        path: parts.uri.path(),
-        query: &query,
-        headers: &parts.headers,
-        body: &body,
-        url_project: None,
-        dialect: Dialect::Keystone,
-        request_id: &request_id,
-    };
-    let caller = authenticate(st, &input, ScopeNeed::AccountOrProject).await?;
-    Ok((caller, body, query))
+    let req = pipeline::accept(
+        st,
+        Dialect::Keystone,
+        ScopeNeed::AccountOrProject,
+        Default::default(),
+        req,
+        &request_id,
+    )
+    .await?;
+    Ok((req.caller, req.body, req.query))
 }
 
 fn forbidden(action: &str) -> Response {

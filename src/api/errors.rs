@@ -59,7 +59,8 @@ fn client_message(e: &ControlError) -> String {
     }
 }
 
-fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+/// A JSON body with the content type every dialect answers with.
+pub fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
     let mut resp = (status, axum::Json(body)).into_response();
     resp.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
@@ -90,6 +91,32 @@ pub fn gateway(code: &str, message: &str, request_id: &str) -> Response {
         StatusCode::UNAUTHORIZED,
         json!({"error_code": code, "error_msg": message, "request_id": request_id}),
     )
+}
+
+/// The API gateway's 404 for a path no API has.
+pub fn gateway_not_found(request_id: &str) -> Response {
+    json_response(
+        StatusCode::NOT_FOUND,
+        json!({
+            "error_code": "APIGW.0101",
+            "error_msg": "The API does not exist or has not been published in the environment.",
+            "request_id": request_id,
+        }),
+    )
+}
+
+/// Huawei IAM's format (`/v3.0` routes) for bad input, missing objects and
+/// conflicts; everything else (403 included) in Keystone's.
+pub fn huawei_iam(e: &ControlError, request_id: &str) -> Response {
+    match e {
+        ControlError::BadRequest { code, message }
+        | ControlError::NotFound { code, message }
+        | ControlError::Conflict { code, message } => json_response(
+            status_of(e, Dialect::Keystone),
+            json!({"error_code": code, "error_msg": message, "request_id": request_id}),
+        ),
+        _ => keystone(e),
+    }
 }
 
 /// Nova's fault name for a status.

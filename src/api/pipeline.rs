@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{RawPathParams, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::errors::{self, Dialect};
 use super::microversion::{self, Microversion};
@@ -105,12 +105,7 @@ pub(super) async fn fallback(req: Request) -> Response {
     let path = req.uri().path().to_string();
     let request_id = new_request_id();
     let mut resp = if path.starts_with("/v1") {
-        let body = serde_json::json!({
-            "error_code": "APIGW.0101",
-            "error_msg": "The API does not exist or has not been published in the environment.",
-            "request_id": request_id,
-        });
-        (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
+        errors::gateway_not_found(&request_id)
     } else if path.starts_with("/v3") {
         errors::keystone_status(StatusCode::NOT_FOUND, "The resource could not be found.")
     } else {
@@ -138,21 +133,22 @@ pub(super) async fn dispatch(st: Arc<AppState>, endpoint: Endpoint, params: RawP
     resp
 }
 
-async fn prepare_and_run(
+/// Reads and authenticates one request, the same way for every dialect:
+/// Nova's microversion first (Nova's order), then the body within the size
+/// limit, then who is calling (scoped as the route family needs). Failures
+/// are finished responses in the dialect's format.
+pub(super) async fn accept(
     st: &Arc<AppState>,
-    endpoint: Endpoint,
     dialect: Dialect,
-    raw_params: RawPathParams,
+    scope: auth::ScopeNeed,
+    params: HashMap<String, String>,
     req: Request,
     request_id: &str,
-) -> Result<Response, Response> {
-    let params: HashMap<String, String> = raw_params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+) -> Result<Req, Response> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
-    let legacy_v2 = path.starts_with("/v2/");
-    // Microversion first (Nova's order), then the body, then who is calling.
     let mv = if dialect == Dialect::Nova {
-        microversion::negotiate(&parts.headers, legacy_v2)?
+        microversion::negotiate(&parts.headers, path.starts_with("/v2/"))?
     } else {
         Microversion::MIN
     };
@@ -170,8 +166,8 @@ async fn prepare_and_run(
         dialect,
         request_id,
     };
-    let caller = auth::authenticate(st, &input, auth::ScopeNeed::Project).await?;
-    let req = Req {
+    let caller = auth::authenticate(st, &input, scope).await?;
+    Ok(Req {
         method: parts.method,
         path,
         query,
@@ -181,7 +177,32 @@ async fn prepare_and_run(
         request_id: request_id.to_string(),
         caller,
         mv,
-    };
+    })
+}
+
+/// The path parameters as owned pairs.
+pub(super) fn path_params(raw: &RawPathParams) -> HashMap<String, String> {
+    raw.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+async fn prepare_and_run(
+    st: &Arc<AppState>,
+    endpoint: Endpoint,
+    dialect: Dialect,
+    raw_params: RawPathParams,
+    req: Request,
+    request_id: &str,
+) -> Result<Response, Response> {
+    let req = accept(
+        st,
+        dialect,
+        auth::ScopeNeed::Project,
+        path_params(&raw_params),
+        req,
+        request_id,
+    )
+    .await?;
+    let (mv, legacy_v2) = (req.mv, req.path.starts_with("/v2/"));
     let result = match dialect {
         Dialect::Huawei => huawei::handle(st, endpoint, &req).await,
         Dialect::Nova => nova::handle(st, endpoint, &req).await,

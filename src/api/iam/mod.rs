@@ -21,15 +21,15 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{RawPathParams, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
-use super::auth::{self, ScopeNeed};
+use super::auth::ScopeNeed;
 use super::errors::{self, Dialect};
-use super::{body, new_request_id, set_request_id, AppState};
+use super::{body, new_request_id, pipeline, set_request_id, AppState};
 use crate::catalog::{IdentityEndpoint, Operation};
 use crate::control::identity::{
     epoch_ms, invalid, not_found_with, Actor, Admin, AssignmentFilter, CustomPatch, CustomSpec, GrantTarget,
@@ -59,6 +59,7 @@ struct Cx {
 }
 
 impl Cx {
+    /// Identity routes accept account-scoped callers as well as project-scoped ones.
     async fn new(
         st: &Arc<AppState>,
         op: &'static Operation,
@@ -66,34 +67,25 @@ impl Cx {
         req: Request,
         request_id: &str,
     ) -> Result<Cx, Response> {
-        let (parts, body) = req.into_parts();
-        let body = axum::body::to_bytes(body, st.max_body)
-            .await
-            .map_err(|_| errors::keystone(&ControlError::TooLarge))?;
-        let path = parts.uri.path().to_string();
-        let query = parts.uri.query().unwrap_or("").to_string();
-        // Identity routes accept account-scoped callers as well as project-scoped ones.
-        let input = auth::AuthInput {
-            method: &parts.method,
-            path: &path,
-            query: &query,
-            headers: &parts.headers,
-            body: &body,
-            url_project: None,
-            dialect: Dialect::Keystone,
+        let req = pipeline::accept(
+            st,
+            Dialect::Keystone,
+            ScopeNeed::AccountOrProject,
+            params,
+            req,
             request_id,
-        };
-        let caller = auth::authenticate(st, &input, ScopeNeed::AccountOrProject).await?;
-        let actor = admin(st).actor(&caller).await.map_err(|e| errors::keystone(&e))?;
+        )
+        .await?;
+        let actor = admin(st).actor(&req.caller).await.map_err(|e| errors::keystone(&e))?;
         Ok(Cx {
             op,
-            caller,
+            query: body::parse_query(&req.query),
+            caller: req.caller,
             actor,
-            method: parts.method,
-            path,
-            params,
-            query: body::parse_query(&query),
-            body,
+            method: req.method,
+            path: req.path,
+            params: req.params,
+            body: req.body,
         })
     }
 
@@ -152,27 +144,14 @@ async fn authorize(st: &AppState, cx: &Cx) -> ControlResult<()> {
 }
 
 fn render_error(fmt: Fmt, e: &ControlError, request_id: &str) -> Response {
-    match (fmt, e) {
-        (
-            Fmt::Iam,
-            ControlError::BadRequest { code, message }
-            | ControlError::NotFound { code, message }
-            | ControlError::Conflict { code, message },
-        ) => json_resp(
-            errors::status_of(e, Dialect::Keystone),
-            json!({"error_code": code, "error_msg": message, "request_id": request_id}),
-        ),
-        _ => errors::keystone(e),
+    match fmt {
+        Fmt::Iam => errors::huawei_iam(e, request_id),
+        Fmt::Keystone => errors::keystone(e),
     }
 }
 
 fn json_resp(status: StatusCode, v: Value) -> Response {
-    let mut resp = (status, axum::Json(v)).into_response();
-    resp.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=UTF-8"),
-    );
-    resp
+    errors::json_response(status, v)
 }
 
 fn ok(v: Value) -> ControlResult<Response> {
@@ -195,7 +174,7 @@ macro_rules! h {
         let fmt: Fmt = $fmt;
         move |State(st): State<Arc<AppState>>, params: RawPathParams, req: Request| async move {
             let request_id = new_request_id();
-            let params: HashMap<String, String> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let params = pipeline::path_params(&params);
             let mut resp = match Cx::new(&st, op, params, req, &request_id).await {
                 Ok(cx) => match $inner(&st, &cx).await {
                     Ok(r) => r,
