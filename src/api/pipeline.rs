@@ -14,8 +14,7 @@ use super::microversion::{self, Microversion};
 use super::router::dialect_of;
 use super::{auth, huawei, images, new_request_id, nova, AppState, Req};
 use crate::catalog::Endpoint;
-use crate::control::authz::{RequestNotes, REQUEST_NOTES};
-use crate::domain::ControlError;
+use crate::domain::{ControlError, RequestTrace};
 
 /// Scopes the request notes around every request; afterwards writes the
 /// audit record of an authenticated request and, in soft mode, names what
@@ -32,18 +31,12 @@ pub(super) async fn request_notes(
         .unwrap_or_default();
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
-    let cell = std::cell::RefCell::new(RequestNotes {
-        source_ip: source.clone(),
-        ..RequestNotes::default()
-    });
-    let (mut resp, notes) = REQUEST_NOTES
-        .scope(cell, async move {
-            let resp = next.run(req).await;
-            let notes = REQUEST_NOTES.with(|n| n.take());
-            (resp, notes)
-        })
-        .await;
-    let Some(caller) = notes.caller else { return resp };
+    let trace = RequestTrace::from_source(source.clone());
+    let mut req = req;
+    req.extensions_mut().insert(trace.clone());
+    let mut resp = next.run(req).await;
+    let notes = trace.take();
+    let Some(caller) = notes.principal else { return resp };
     let mut actions: Vec<String> = Vec::new();
     let mut missing: Vec<String> = Vec::new();
     let mut soft: Vec<String> = Vec::new();
@@ -147,6 +140,7 @@ pub(super) async fn accept(
 ) -> Result<Req, Response> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
+    let trace = parts.extensions.get::<RequestTrace>().cloned().unwrap_or_default();
     let mv = if dialect == Dialect::Nova {
         microversion::negotiate(&parts.headers, path.starts_with("/v2/"))?
     } else {
@@ -166,7 +160,9 @@ pub(super) async fn accept(
         dialect,
         request_id,
     };
-    let caller = auth::authenticate(st, &input, scope).await?;
+    let mut caller = auth::authenticate(st, &input, scope).await?;
+    trace.note_principal(caller.principal());
+    caller.trace = trace;
     Ok(Req {
         method: parts.method,
         path,

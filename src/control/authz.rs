@@ -6,7 +6,6 @@
 //! scopes around every request), so the audit trail and the soft mode's
 //! response header see exactly what was decided.
 
-use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,7 +16,7 @@ use serde::Serialize;
 
 use crate::catalog::Operation;
 use crate::domain::GrantScope;
-use crate::domain::{Caller, ControlError, ControlResult, Server};
+use crate::domain::{Caller, ControlError, ControlResult, DecisionNote, Server};
 use crate::iam::{self, CompiledPolicy, Context, Limits, MultiDecision, PolicySet};
 use crate::store::Store;
 
@@ -44,52 +43,6 @@ pub enum EnforcementMode {
     Soft,
     /// No authorization beyond authentication and account isolation.
     Off,
-}
-
-/// One decision, as noted on the request for the audit trail.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DecisionNote {
-    pub operation: Option<String>,
-    pub actions: Vec<String>,
-    /// `allow`, `deny`, `soft_deny` or `off`.
-    pub decision: &'static str,
-    pub missing: Vec<String>,
-    pub resource: Option<String>,
-}
-
-/// What the layers below learn about a request while serving it.
-#[derive(Debug, Clone, Default)]
-pub struct RequestNotes {
-    pub caller: Option<Caller>,
-    pub source_ip: String,
-    pub operation: Option<String>,
-    pub decisions: Vec<DecisionNote>,
-}
-
-tokio::task_local! {
-    /// Scoped around each request by the API layer.
-    pub static REQUEST_NOTES: RefCell<RequestNotes>;
-}
-
-/// Records the authenticated caller of the current request.
-pub fn note_caller(caller: &Caller) {
-    let _ = REQUEST_NOTES.try_with(|n| n.borrow_mut().caller = Some(caller.clone()));
-}
-
-/// Records the catalog operation the current request reached.
-pub fn note_operation(name: &str) {
-    let _ = REQUEST_NOTES.try_with(|n| n.borrow_mut().operation = Some(name.to_string()));
-}
-
-fn note_decision(note: DecisionNote) {
-    let _ = REQUEST_NOTES.try_with(|n| n.borrow_mut().decisions.push(note));
-}
-
-fn source_ip() -> Option<String> {
-    REQUEST_NOTES
-        .try_with(|n| n.borrow().source_ip.clone())
-        .ok()
-        .filter(|s| !s.is_empty())
 }
 
 /// The URN of a server for `Resource` matching.
@@ -197,7 +150,7 @@ impl PolicyAuthorizer {
                 .with("g:ProjectId", caller.project_id.as_str())
                 .with("g:ProjectName", caller.project_name.as_str());
         }
-        if let Some(ip) = source_ip() {
+        if let Some(ip) = caller.trace.source_ip() {
             ctx = ctx.with("g:SourceIp", ip);
         }
         if let Some(s) = target {
@@ -267,17 +220,19 @@ impl PolicyAuthorizer {
         // a target from elsewhere is refused all the same.
         let own_account = target.is_none_or(|s| s.domain_id == caller.domain_id);
         if !own_account {
-            note_decision(note("deny", actions.iter().map(|a| a.to_string()).collect()));
+            caller
+                .trace
+                .note_decision(note("deny", actions.iter().map(|a| a.to_string()).collect()));
             return Err(ControlError::Forbidden {
                 missing: actions.iter().map(|a| a.to_string()).collect(),
             });
         }
         if caller.is_admin || actions.is_empty() {
-            note_decision(note("allow", Vec::new()));
+            caller.trace.note_decision(note("allow", Vec::new()));
             return Ok(());
         }
         if self.mode == EnforcementMode::Off {
-            note_decision(note("off", Vec::new()));
+            caller.trace.note_decision(note("off", Vec::new()));
             return Ok(());
         }
         let set = self.policy_set(caller).await?;
@@ -285,16 +240,16 @@ impl PolicyAuthorizer {
         // The hot path: a decision without allocation; the per-action detail
         // is computed only to say what is missing.
         if iam::is_allowed_all(&set, actions, resource.as_deref(), &ctx) {
-            note_decision(note("allow", Vec::new()));
+            caller.trace.note_decision(note("allow", Vec::new()));
             return Ok(());
         }
         let decision = iam::decide_all(&set, actions, resource.as_deref(), &ctx);
         if self.mode == EnforcementMode::Soft {
             tracing::info!(user = %caller.user_id, operation = ?operation, missing = ?decision.missing, "soft mode: would deny");
-            note_decision(note("soft_deny", decision.missing));
+            caller.trace.note_decision(note("soft_deny", decision.missing));
             return Ok(());
         }
-        note_decision(note("deny", decision.missing.clone()));
+        caller.trace.note_decision(note("deny", decision.missing.clone()));
         Err(ControlError::Forbidden {
             missing: decision.missing,
         })
@@ -304,7 +259,7 @@ impl PolicyAuthorizer {
 #[async_trait]
 impl Authorizer for PolicyAuthorizer {
     async fn authorize(&self, caller: &Caller, op: &Operation, target: Option<&Server>) -> Result<(), ControlError> {
-        note_operation(op.name());
+        caller.trace.note_operation(op.name());
         self.check(caller, Some(op.name()), op.actions, target, op.instance_authz)
             .await
     }

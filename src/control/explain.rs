@@ -153,6 +153,7 @@ pub async fn explain(
         project_name: project.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
         is_admin: user.account_admin,
         method: AuthMethod::Token,
+        trace: Default::default(),
     };
     let refs: Vec<&str> = actions.iter().map(String::as_str).collect();
     let explanation = authz

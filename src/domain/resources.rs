@@ -119,9 +119,21 @@ pub struct Caller {
     /// Account administrator: holds every action within its account.
     pub is_admin: bool,
     pub method: AuthMethod,
+    /// The notes of the request this caller made, for the audit trail.
+    pub trace: super::RequestTrace,
 }
 
 impl Caller {
+    /// Who the caller is, as audited.
+    pub fn principal(&self) -> super::Principal {
+        super::Principal {
+            user_id: self.user_id.clone(),
+            user_name: self.user_name.clone(),
+            domain_id: self.domain_id.clone(),
+            project_id: self.project_id.clone(),
+        }
+    }
+
     /// A caller authenticated for its account only (IAM calls), not a project.
     pub fn is_domain_scoped(&self) -> bool {
         self.project_id.is_empty()

@@ -70,6 +70,7 @@ impl TokenInfo {
             project_name: String::new(),
             is_admin: self.user.account_admin,
             method: AuthMethod::Token,
+            trace: Default::default(),
         })
     }
 
@@ -85,6 +86,7 @@ impl TokenInfo {
             project_name: p.name.clone(),
             is_admin: self.user.account_admin,
             method: AuthMethod::Token,
+            trace: Default::default(),
         })
     }
 }
@@ -334,6 +336,7 @@ impl Identity {
             project_name: String::new(),
             is_admin: user.account_admin,
             method: AuthMethod::AkSk,
+            trace: Default::default(),
         }
     }
 
@@ -356,6 +359,7 @@ impl Identity {
             project_name: project.name,
             is_admin: user.account_admin,
             method: AuthMethod::AkSk,
+            trace: Default::default(),
         })
     }
 

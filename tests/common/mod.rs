@@ -61,6 +61,7 @@ pub async fn kit_with(mode: ecsd::control::authz::EnforcementMode) -> Kit {
         project_name: "local-1".into(),
         is_admin: true,
         method: AuthMethod::Token,
+        trace: Default::default(),
     };
     Kit { app, caller, _dir: dir }
 }
