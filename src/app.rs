@@ -9,7 +9,7 @@ use crate::api::{self, AppState};
 use crate::config::{FileConfig, Inventory};
 use crate::control::audit::{AuditLog, Retention};
 use crate::control::authz::{EnforcementMode, PolicyAuthorizer};
-use crate::control::engine::Engine;
+use crate::control::jobs::Engine;
 use crate::control::service::Service;
 use crate::domain::{PowerState, VmState};
 use crate::driver::sim::SimDriver;

@@ -3,8 +3,8 @@
 
 pub mod audit;
 pub mod authz;
-pub mod engine;
 pub mod explain;
+pub mod jobs;
 pub mod scheduler;
 pub mod service;
 pub mod workflows;

@@ -8,7 +8,7 @@ use chrono::Utc;
 use super::Service;
 use crate::catalog::OpId;
 use crate::config::AVAILABILITY_ZONE;
-use crate::control::workflows::WorkParams;
+use crate::control::workflows::{JobParams, RunState, WorkInput};
 use crate::domain::{
     uuid_id, Caller, ControlError, ControlResult, Flavor, Image, Job, Port, PowerState, Server, VmState, Volume,
 };
@@ -149,7 +149,7 @@ impl Service {
         let parent = Job {
             job_type: "createServer".into(),
             params: serde_json::json!({ "sub_jobs_total": spec.count }),
-            ..self.new_job(caller, row, None, None, &WorkParams::default(), request_id)?
+            ..self.new_job(caller, row, None, None, serde_json::Value::Null, request_id)?
         };
         let mut servers = Vec::new();
         let mut volumes = Vec::new();
@@ -165,11 +165,14 @@ impl Service {
             } else {
                 spec.name.clone()
             };
-            let params = WorkParams {
-                prev_vm_state: Some(VmState::Building),
-                ..WorkParams::default()
+            let params = JobParams {
+                input: WorkInput::Create,
+                run: RunState {
+                    prev_vm_state: Some(VmState::Building),
+                    ..RunState::default()
+                },
             };
-            let mut job = self.new_job(caller, row, Some(&id), Some(&parent.id), &params, request_id)?;
+            let mut job = self.new_job(caller, row, Some(&id), Some(&parent.id), params.to_value()?, request_id)?;
             job.job_type = "createSingleServer".into();
             let mut metadata = spec.metadata.clone();
             metadata.insert("charging_mode".into(), "0".into());
@@ -187,7 +190,7 @@ impl Service {
                 name,
                 description: spec.description.clone(),
                 vm_state: VmState::Building,
-                task_state: Some(crate::domain::TaskState::Scheduling),
+                task_state: row.claim_task,
                 power_state: PowerState::NoState,
                 flavor_id: flavor.id.clone(),
                 old_flavor_id: None,

@@ -9,7 +9,7 @@ mod reads;
 use std::sync::Arc;
 
 use super::authz::Authorizer;
-use super::engine::Engine;
+use super::jobs::Engine;
 use crate::catalog::{self, OpId, Operation};
 use crate::config::Inventory;
 use crate::domain::{Caller, ControlError, ControlResult, Server, VmState};

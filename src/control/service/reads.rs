@@ -2,10 +2,15 @@
 
 use super::Service;
 use crate::catalog::OpId;
-use crate::domain::{Caller, ControlError, ControlResult, Job, Port, Server, Volume};
+use crate::domain::{Caller, ControlError, ControlResult, Flavor, Image, Job, Port, Server, Volume};
 use crate::store::{Page, ServerFilter};
 
 impl Service {
+    /// Flavors a server may be resized to, by the resize rules.
+    pub fn resize_targets(&self, server_flavor: &Flavor, image: Option<&Image>) -> Vec<Flavor> {
+        crate::control::workflows::resize_targets(&self.inventory, server_flavor, image)
+    }
+
     /// Looks up and authorizes a read of one server.
     pub async fn read_server(&self, caller: &Caller, op: OpId, id: &str) -> ControlResult<Server> {
         let s = self.server_for(caller, id).await?;
