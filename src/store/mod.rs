@@ -173,4 +173,42 @@ pub trait Store: Send + Sync + 'static {
     async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>>;
     /// Adds or replaces (by event name) an event of an action.
     async fn record_event(&self, server_id: &str, request_id: &str, event: &InstanceActionEvent) -> ControlResult<()>;
+
+    // ---- server locks ----
+    /// Writes a server's lock with its finished job and (optional) action in
+    /// one transaction. The server record itself is left alone (no
+    /// generation change), so a lock never races a running job's commits.
+    /// False when there is no such server.
+    async fn set_lock(
+        &self,
+        server_id: &str,
+        lock: &LockRecord,
+        job: &Job,
+        action: Option<&InstanceAction>,
+    ) -> ControlResult<bool>;
+}
+
+/// A server's lock, kept apart from the server record: only lock and
+/// unlock write it, and every server read fills `Server.locked*` from it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LockRecord {
+    /// Who holds the lock; `None` once unlocked.
+    pub locked_by: Option<crate::domain::LockedBy>,
+    pub locked_reason: Option<String>,
+    /// When the lock last changed: a server read shows it as the update
+    /// time when it is the later one.
+    pub changed_at: DateTime<Utc>,
+}
+
+impl LockRecord {
+    /// Fills a server's lock fields from its lock record (a server without
+    /// one keeps what its own record says).
+    pub fn apply_to(&self, s: &mut Server) {
+        s.locked = self.locked_by.is_some();
+        s.locked_by = self.locked_by;
+        s.locked_reason = self.locked_reason.clone();
+        if self.changed_at > s.updated {
+            s.updated = self.changed_at;
+        }
+    }
 }

@@ -10,7 +10,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{Claim, Page, ServerFilter, Store};
+use super::{Claim, LockRecord, Page, ServerFilter, Store};
 use crate::domain::{
     ControlError, ControlResult, InstanceAction, InstanceActionEvent, Job, JobStepRecord, Port, Server, VmState, Volume,
 };
@@ -66,6 +66,7 @@ CREATE INDEX IF NOT EXISTS audit_user ON audit(user_id, seq);
 CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id TEXT NOT NULL,
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
+CREATE TABLE IF NOT EXISTS server_locks (server_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 "#;
 
 /// One writer connection, and a few read-only ones so that reads run in
@@ -692,7 +693,8 @@ impl Store for SqliteStore {
     }
 
     async fn get_server(&self, id: &str) -> ControlResult<Option<Server>> {
-        self.get_doc("SELECT doc FROM servers WHERE id = ?1", &[&id])
+        let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.id = ?1");
+        Ok(self.servers_with_locks(&sql, &[&id])?.pop())
     }
 
     async fn list_servers(
@@ -701,21 +703,10 @@ impl Store for SqliteStore {
         filter: &ServerFilter,
         page: Page,
     ) -> ControlResult<(Vec<Server>, usize)> {
-        let rows: Vec<(i64, String)> = self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT seq, doc FROM servers WHERE project_id = ?1 AND (deleted = 0 OR ?2) ORDER BY seq",
-            )?;
-            let rows = stmt
-                .query_map(params![project_id, filter.include_deleted], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })?;
+        let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.project_id = ?1 AND (s.deleted = 0 OR ?2) ORDER BY s.seq");
+        let rows = self.servers_with_locks(&sql, &[&project_id, &filter.include_deleted])?;
         let mut all = Vec::with_capacity(rows.len());
-        for (seq, doc) in rows {
-            let mut s: Server = from_doc(&doc)?;
-            s.seq = seq;
+        for s in rows {
             let ports = if filter.ip_contains.is_some() {
                 self.ports_of(&s.id).await?
             } else {
@@ -736,7 +727,8 @@ impl Store for SqliteStore {
     }
 
     async fn live_servers(&self) -> ControlResult<Vec<Server>> {
-        self.get_docs("SELECT doc FROM servers WHERE deleted = 0 ORDER BY seq", &[])
+        let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.deleted = 0 ORDER BY s.seq");
+        self.servers_with_locks(&sql, &[])
     }
 
     async fn claim(&self, claim: &Claim) -> ControlResult<bool> {
@@ -990,5 +982,59 @@ impl Store for SqliteStore {
             action.updated_at = Utc::now();
             write_action(tx, &action)
         })
+    }
+
+    async fn set_lock(
+        &self,
+        server_id: &str,
+        lock: &LockRecord,
+        job: &Job,
+        action: Option<&InstanceAction>,
+    ) -> ControlResult<bool> {
+        self.tx(|tx| {
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM servers WHERE id = ?1", [server_id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO server_locks (server_id, doc) VALUES (?1, ?2)
+                 ON CONFLICT(server_id) DO UPDATE SET doc = excluded.doc",
+                params![server_id, to_doc(lock)?],
+            )?;
+            write_job(tx, job)?;
+            if let Some(a) = action {
+                write_action(tx, a)?;
+            }
+            Ok(true)
+        })
+    }
+}
+
+/// Server reads: the record with its lock (if it has a lock record).
+const SERVERS_WITH_LOCKS: &str =
+    "SELECT s.seq, s.doc, l.doc FROM servers s LEFT JOIN server_locks l ON l.server_id = s.id";
+
+impl SqliteStore {
+    /// Runs a [`SERVERS_WITH_LOCKS`] query: servers with their lock applied.
+    fn servers_with_locks(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Vec<Server>> {
+        let rows: Vec<(i64, String, Option<String>)> = self.read(|c| {
+            let mut stmt = c.prepare_cached(sql)?;
+            let rows = stmt
+                .query_map(key, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        rows.into_iter()
+            .map(|(seq, doc, lock)| {
+                let mut s: Server = from_doc(&doc)?;
+                s.seq = seq;
+                if let Some(lock) = lock {
+                    from_doc::<LockRecord>(&lock)?.apply_to(&mut s);
+                }
+                Ok(s)
+            })
+            .collect()
     }
 }

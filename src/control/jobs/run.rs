@@ -137,10 +137,8 @@ impl Engine {
         Ok(Some((next, generation)))
     }
 
-    /// Commits a step with the server's new record. Lock and unlock may
-    /// change a claimed server meanwhile (they are allowed during any
-    /// task): their fields are carried over and the write retried. False
-    /// when another job has taken the server.
+    /// Commits a step with the server's new record (a compare-and-swap on
+    /// its generation). False when another job has taken the server.
     pub(super) async fn commit_step(
         &self,
         job: &Job,
@@ -148,32 +146,7 @@ impl Engine {
         result: &str,
         server: Option<(Server, i64)>,
     ) -> ControlResult<bool> {
-        let Some((mut next, mut expected)) = server else {
-            return self.store.complete_step(job, index, result, None).await;
-        };
-        for _ in 0..8 {
-            if self
-                .store
-                .complete_step(job, index, result, Some((&next, expected)))
-                .await?
-            {
-                return Ok(true);
-            }
-            let Some(fresh) = self.store.get_server(&next.id).await? else {
-                return Ok(false);
-            };
-            if fresh.current_job.as_deref() != Some(job.id.as_str()) {
-                return Ok(false);
-            }
-            next.locked = fresh.locked;
-            next.locked_by = fresh.locked_by;
-            next.locked_reason = fresh.locked_reason.clone();
-            next.generation = fresh.generation + 1;
-            expected = fresh.generation;
-        }
-        Err(ControlError::internal(format!(
-            "server {} keeps changing under job {}",
-            next.id, job.id
-        )))
+        let server = server.as_ref().map(|(next, expected)| (next, *expected));
+        self.store.complete_step(job, index, result, server).await
     }
 }

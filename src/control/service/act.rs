@@ -5,10 +5,8 @@ use chrono::Utc;
 
 use super::{huawei_code, Service};
 use crate::catalog::{self, OpId, Operation, Workflow};
-use crate::control::workflows::{self, lock, Admission, JobParams, RunState, Step, WorkInput};
-use crate::domain::{
-    hex_id, Caller, ControlError, ControlResult, InstanceAction, InstanceActionEvent, Job, JobStatus, Server,
-};
+use crate::control::workflows::{self, lock, Admission, JobParams, RunState, WorkInput};
+use crate::domain::{hex_id, Caller, ControlError, ControlResult, InstanceAction, Job, JobStatus, Server};
 use crate::store::Claim;
 
 /// Most servers one batch request may name (Huawei's limit).
@@ -122,51 +120,22 @@ impl Service {
         catalog::admit(row, &server, false)?;
         let (workflow, params) = self.prepare(row, &server, input)?;
         let mut job = self.new_job(caller, row, Some(&server.id), parent, params.to_value()?, request_id)?;
+        let action = self.new_action(caller, row, &server.id, request_id);
+        if let Some(change) = lock::change(caller, &server, &params.input) {
+            // Lock and unlock change only the lock record: the job is done at once.
+            let flow = workflows::bind(workflow, &params.input)?;
+            let locked = lock::apply(self.store.as_ref(), flow.as_ref(), &server, &change, &mut job, action).await?;
+            self.engine.wake();
+            return Ok(Accepted {
+                job_id: job.id,
+                server: locked,
+            });
+        }
         let mut next = server.clone();
         next.generation += 1;
         next.updated = Utc::now();
-        let action = self.new_action(caller, row, &server.id, request_id);
-        match &params.input {
-            WorkInput::Lock(lock) => {
-                // Lock and unlock change only the record: the job is done at once.
-                next.locked = true;
-                next.locked_by = Some(lock::locked_by(caller, &server));
-                next.locked_reason = lock.reason.clone();
-                job.status = JobStatus::Success;
-                job.end_time = Some(Utc::now());
-            }
-            WorkInput::Unlock => {
-                next.locked = false;
-                next.locked_by = None;
-                next.locked_reason = None;
-                job.status = JobStatus::Success;
-                job.end_time = Some(Utc::now());
-            }
-            _ => {
-                next.task_state = row.claim_task;
-                next.current_job = Some(job.id.clone());
-            }
-        }
-        let finish_event = workflows::bind(workflow, &params.input)?.event(&Step::Finish);
-        let action = action.map(|mut a| {
-            if job.status == JobStatus::Success {
-                a.events.push(InstanceActionEvent {
-                    event: finish_event.to_string(),
-                    start_time: Utc::now(),
-                    finish_time: Some(Utc::now()),
-                    result: Some("Success".into()),
-                    traceback: None,
-                    host: None,
-                });
-            }
-            a
-        });
-        // A locked server locked again by its owner records nothing (Nova).
-        let action = if workflow == Workflow::Lock && server.locked {
-            None
-        } else {
-            action
-        };
+        next.task_state = row.claim_task;
+        next.current_job = Some(job.id.clone());
         let claim = Claim {
             server: next.clone(),
             expected_generation: server.generation,
