@@ -9,8 +9,11 @@ mod common;
 
 use common::{kit, Kit, DEH, IMAGE2};
 use ecsd::catalog::{op, OpId};
-use ecsd::control::engine::CrashPoint;
-use ecsd::control::workflows::{plan, WorkParams};
+use ecsd::control::jobs::CrashPoint;
+use ecsd::control::workflows::{
+    bind, DeleteInput, HwResizeInput, LockInput, MigrateInput, RebootInput, RebuildInput, ReinstallOsInput,
+    ResizeInput, RunState, StopInput, WorkInput,
+};
 use ecsd::domain::{JobStatus, PowerState, Server, VmState};
 use ecsd::driver::faults::FaultRule;
 
@@ -25,56 +28,80 @@ enum Start {
 struct Scenario {
     op: OpId,
     start: Start,
-    params: fn() -> WorkParams,
+    params: fn() -> WorkInput,
     expect_vm: VmState,
     expect_power: PowerState,
 }
 
-fn none() -> WorkParams {
-    WorkParams::default()
+fn start() -> WorkInput {
+    WorkInput::Start
 }
-fn hard() -> WorkParams {
-    WorkParams {
-        hard: true,
-        ..WorkParams::default()
-    }
+fn stop() -> WorkInput {
+    WorkInput::Stop(StopInput::default())
 }
-fn to_medium() -> WorkParams {
-    WorkParams {
-        flavor_id: Some("s6.medium.2".into()),
-        ..WorkParams::default()
-    }
+fn soft() -> WorkInput {
+    WorkInput::Reboot(RebootInput { hard: false })
 }
-fn to_medium_restart() -> WorkParams {
-    WorkParams {
-        flavor_id: Some("s6.medium.2".into()),
+fn hard() -> WorkInput {
+    WorkInput::Reboot(RebootInput { hard: true })
+}
+fn to_medium() -> WorkInput {
+    WorkInput::Resize(ResizeInput {
+        flavor_id: "s6.medium.2".into(),
+    })
+}
+fn confirm() -> WorkInput {
+    WorkInput::ConfirmResize
+}
+fn revert() -> WorkInput {
+    WorkInput::RevertResize
+}
+fn hw_to_medium() -> WorkInput {
+    WorkInput::HwResize(HwResizeInput {
+        flavor_id: "s6.medium.2".into(),
+        restart_after: false,
+    })
+}
+fn hw_to_medium_restart() -> WorkInput {
+    WorkInput::HwResize(HwResizeInput {
+        flavor_id: "s6.medium.2".into(),
         restart_after: true,
-        ..WorkParams::default()
-    }
+    })
 }
-fn image2() -> WorkParams {
-    WorkParams {
+fn image2() -> WorkInput {
+    WorkInput::Rebuild(RebuildInput {
+        image_id: IMAGE2.into(),
+        ..RebuildInput::default()
+    })
+}
+fn change_os() -> WorkInput {
+    WorkInput::ReinstallOs(ReinstallOsInput {
         image_id: Some(IMAGE2.into()),
-        ..WorkParams::default()
-    }
+        ..ReinstallOsInput::default()
+    })
 }
-fn image2_restart() -> WorkParams {
-    WorkParams {
+fn change_os_restart() -> WorkInput {
+    WorkInput::ReinstallOs(ReinstallOsInput {
         image_id: Some(IMAGE2.into()),
         restart_after: true,
-        ..WorkParams::default()
-    }
+        ..ReinstallOsInput::default()
+    })
 }
-fn to_deh() -> WorkParams {
-    WorkParams {
+fn reinstall() -> WorkInput {
+    WorkInput::ReinstallOs(ReinstallOsInput::default())
+}
+fn to_deh() -> WorkInput {
+    WorkInput::Migrate(MigrateInput {
         dedicated_host_id: Some(DEH.into()),
-        ..WorkParams::default()
-    }
+    })
+}
+fn delete() -> WorkInput {
+    WorkInput::Delete(DeleteInput::default())
 }
 
 fn scenarios() -> Vec<Scenario> {
     use OpId::*;
-    let s = |op, start, params: fn() -> WorkParams, expect_vm, expect_power| Scenario {
+    let s = |op, start, params: fn() -> WorkInput, expect_vm, expect_power| Scenario {
         op,
         start,
         params,
@@ -82,12 +109,12 @@ fn scenarios() -> Vec<Scenario> {
         expect_power,
     };
     vec![
-        s(NovaStop, Start::Active, none, VmState::Stopped, PowerState::Shutdown),
-        s(NovaStart, Start::Stopped, none, VmState::Active, PowerState::Running),
+        s(NovaStop, Start::Active, stop, VmState::Stopped, PowerState::Shutdown),
+        s(NovaStart, Start::Stopped, start, VmState::Active, PowerState::Running),
         s(
             NovaRebootSoft,
             Start::Active,
-            none,
+            soft,
             VmState::Active,
             PowerState::Running,
         ),
@@ -115,14 +142,14 @@ fn scenarios() -> Vec<Scenario> {
         s(
             NovaConfirmResize,
             Start::Resized,
-            none,
+            confirm,
             VmState::Active,
             PowerState::Running,
         ),
         s(
             NovaRevertResize,
             Start::Resized,
-            none,
+            revert,
             VmState::Active,
             PowerState::Running,
         ),
@@ -137,35 +164,35 @@ fn scenarios() -> Vec<Scenario> {
         s(
             HwChangeOs,
             Start::Stopped,
-            image2,
+            change_os,
             VmState::Stopped,
             PowerState::Shutdown,
         ),
         s(
             HwChangeOsWithStop,
             Start::Active,
-            image2_restart,
+            change_os_restart,
             VmState::Active,
             PowerState::Running,
         ),
         s(
             HwReinstallOs,
             Start::Stopped,
-            none,
+            reinstall,
             VmState::Stopped,
             PowerState::Shutdown,
         ),
         s(
             HwResize,
             Start::Stopped,
-            to_medium,
+            hw_to_medium,
             VmState::Stopped,
             PowerState::Shutdown,
         ),
         s(
             HwResizeWithStop,
             Start::Active,
-            to_medium_restart,
+            hw_to_medium_restart,
             VmState::Active,
             PowerState::Running,
         ),
@@ -176,8 +203,8 @@ fn scenarios() -> Vec<Scenario> {
             VmState::Stopped,
             PowerState::Shutdown,
         ),
-        s(NovaDelete, Start::Active, none, VmState::Deleted, PowerState::NoState),
-        s(HwBatchStop, Start::Active, none, VmState::Stopped, PowerState::Shutdown),
+        s(NovaDelete, Start::Active, delete, VmState::Deleted, PowerState::NoState),
+        s(HwBatchStop, Start::Active, stop, VmState::Stopped, PowerState::Shutdown),
     ]
 }
 
@@ -186,7 +213,7 @@ async fn prepared(k: &Kit, start: Start) -> Server {
     match start {
         Start::Active => {}
         Start::Stopped => {
-            k.act(OpId::NovaStop, &s.id, none()).await;
+            k.act(OpId::NovaStop, &s.id, stop()).await;
             k.run().await;
         }
         Start::Resized => {
@@ -282,10 +309,13 @@ async fn a_failure_at_any_step_fails_the_job_and_leaves_no_task_in_flight() {
         let workflow = op(sc.op).workflow.expect("stateful operation");
         let k0 = kit().await;
         let s0 = prepared(&k0, sc.start).await;
-        let mut p = (sc.params)();
-        p.prev_vm_state = Some(s0.vm_state);
-        p.was_running = s0.power_state == PowerState::Running;
-        let steps = plan(workflow, &p);
+        let input = (sc.params)();
+        let run = RunState {
+            prev_vm_state: Some(s0.vm_state),
+            was_running: s0.power_state == PowerState::Running,
+            ..RunState::default()
+        };
+        let steps = bind(workflow, &input).expect("input fits").plan(&run);
         for step in steps.iter().filter(|s| s.name() != "finish") {
             let k = kit().await;
             let s = prepared(&k, sc.start).await;
@@ -372,10 +402,9 @@ async fn locking_a_server_mid_step_neither_breaks_nor_loses_either() {
     let sim = k.app.state.sim.clone().expect("sim driver");
     sim.on_step(std::sync::Arc::new(move |ctx| {
         if ctx.operation == "nova.resize" && ctx.step == "power_off" {
-            let lock = WorkParams {
-                lock_reason: Some("audit".into()),
-                ..WorkParams::default()
-            };
+            let lock = WorkInput::Lock(LockInput {
+                reason: Some("audit".into()),
+            });
             let handle = tokio::runtime::Handle::current();
             tokio::task::block_in_place(|| {
                 handle
@@ -403,7 +432,7 @@ async fn locking_a_server_mid_step_neither_breaks_nor_loses_either() {
 async fn a_hard_reboot_takes_over_a_soft_one() {
     let k = kit().await;
     let s = k.active_server("s6.small.1").await;
-    let soft = k.act(OpId::NovaRebootSoft, &s.id, none()).await;
+    let soft = k.act(OpId::NovaRebootSoft, &s.id, soft()).await;
     let hard = k.act(OpId::NovaRebootHard, &s.id, hard()).await;
     k.run().await;
     let soft = k.service().store.get_job(&soft).await.unwrap().unwrap();
@@ -429,10 +458,9 @@ async fn delete_keeps_data_volumes_unless_asked() {
             .expect("the kit attaches a data volume")
             .id
             .clone();
-        let params = WorkParams {
+        let params = WorkInput::Delete(DeleteInput {
             delete_data_volumes: delete_data,
-            ..WorkParams::default()
-        };
+        });
         k.service()
             .batch(
                 &k.caller,
@@ -482,7 +510,7 @@ async fn what_the_driver_cannot_do_is_refused_before_anything_changes() {
     assert!(err.to_string().contains("does not support resize"), "{err}");
     assert_eq!(k.server(&s.id).await, s, "nothing changed");
     limited
-        .act(&k.caller, OpId::NovaStop, &s.id, none(), "req-y")
+        .act(&k.caller, OpId::NovaStop, &s.id, stop(), "req-y")
         .await
         .expect("stop is supported");
 }
@@ -524,10 +552,10 @@ async fn the_background_engine_runs_every_job_exactly_once() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     for (op, params) in [
-        (OpId::HwBatchStop, none()),
-        (OpId::HwBatchStart, none()),
+        (OpId::HwBatchStop, stop()),
+        (OpId::HwBatchStart, start()),
         (OpId::HwBatchRebootHard, hard()),
-        (OpId::HwDelete, none()),
+        (OpId::HwDelete, delete()),
     ] {
         let parent = k
             .service()

@@ -14,7 +14,9 @@ use super::body::{self, opt_bool, opt_int, opt_obj, opt_str, req_str};
 use super::{ApiResult, AppState, Req};
 use crate::catalog::{Endpoint, OpId};
 use crate::control::service::{CreateSpec, NicSpec, VolumeSpec, MAX_BATCH};
-use crate::control::workflows::WorkParams;
+use crate::control::workflows::{
+    DeleteInput, HwResizeInput, MigrateInput, RebootInput, ReinstallOsInput, StopInput, WorkInput,
+};
 use crate::domain::AVAILABILITY_ZONE;
 use crate::domain::{ControlError, ControlResult, Flavor, Job, Port, Server, Volume};
 use crate::store::{Page, ServerFilter};
@@ -157,13 +159,12 @@ async fn change_os(st: &Arc<AppState>, req: &Req, change: bool) -> ApiResult {
         (false, false) => OpId::HwReinstallOs,
         (false, true) => OpId::HwReinstallOsWithStop,
     };
-    let params = WorkParams {
+    let params = WorkInput::ReinstallOs(ReinstallOsInput {
         image_id,
         restart_after: with_stop,
-        key_name: keyname.map(Some),
-        user_data: user_data.map(Some),
-        ..WorkParams::default()
-    };
+        key_name: keyname,
+        user_data,
+    });
     let accepted = st
         .service
         .act(&req.caller, op, req.param("server_id"), params, &req.request_id)
@@ -199,11 +200,10 @@ async fn resize(st: &Arc<AppState>, req: &Req) -> ApiResult {
     } else {
         OpId::HwResize
     };
-    let params = WorkParams {
-        flavor_id: Some(flavor),
+    let params = WorkInput::HwResize(HwResizeInput {
+        flavor_id: flavor,
         restart_after: with_stop,
-        ..WorkParams::default()
-    };
+    });
     if dry_run {
         st.service
             .check(&req.caller, op, req.param("server_id"), params)
@@ -228,10 +228,9 @@ async fn migrate(st: &Arc<AppState>, req: &Req) -> ApiResult {
         Some(Value::Object(m)) => opt_str(m, "dedicated_host_id")?,
         Some(v) => return Err(body::invalid("migrate", v, "must be an object or null")),
     };
-    let params = WorkParams {
+    let params = WorkInput::Migrate(MigrateInput {
         dedicated_host_id: target,
-        ..WorkParams::default()
-    };
+    });
     let accepted = st
         .service
         .act(
@@ -270,25 +269,24 @@ async fn batch(st: &Arc<AppState>, req: &Req) -> ApiResult {
             None => Err(ControlError::bad_request("reboot needs type SOFT or HARD.")),
         }
     };
-    let (op, hard) = match key.as_str() {
-        "os-start" => (OpId::HwBatchStart, false),
-        "os-stop" => (OpId::HwBatchStop, kind(Some("SOFT"))?),
+    let (op, params) = match key.as_str() {
+        "os-start" => (OpId::HwBatchStart, WorkInput::Start),
+        "os-stop" => (
+            OpId::HwBatchStop,
+            WorkInput::Stop(StopInput {
+                hard: kind(Some("SOFT"))?,
+            }),
+        ),
         "reboot" => {
             let hard = kind(None)?;
-            (
-                if hard {
-                    OpId::HwBatchRebootHard
-                } else {
-                    OpId::HwBatchRebootSoft
-                },
-                hard,
-            )
+            let op = if hard {
+                OpId::HwBatchRebootHard
+            } else {
+                OpId::HwBatchRebootSoft
+            };
+            (op, WorkInput::Reboot(RebootInput { hard }))
         }
         other => return Err(ControlError::bad_request(format!("There is no such action: {other}"))),
-    };
-    let params = WorkParams {
-        hard,
-        ..WorkParams::default()
     };
     let job_id = st.service.batch(&req.caller, op, &ids, params, &req.request_id).await?;
     Ok(job_accepted(&job_id))
@@ -299,10 +297,9 @@ async fn delete(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let ids = server_ids(body.get("servers").unwrap_or(&Value::Null), "servers")?;
     let _ = opt_bool(&body, "delete_publicip")?;
     let delete_volume = opt_bool(&body, "delete_volume")?.unwrap_or(false);
-    let params = WorkParams {
+    let params = WorkInput::Delete(DeleteInput {
         delete_data_volumes: delete_volume,
-        ..WorkParams::default()
-    };
+    });
     let job_id = st
         .service
         .batch(&req.caller, OpId::HwDelete, &ids, params, &req.request_id)

@@ -14,7 +14,7 @@ use super::body::{self, invalid, only_keys, opt_str, py};
 use super::{ApiResult, AppState, Req};
 use crate::catalog::{Endpoint, OpId};
 use crate::control::service::{CreateSpec, NicSpec, VolumeSpec};
-use crate::control::workflows::WorkParams;
+use crate::control::workflows::{DeleteInput, LockInput, RebootInput, RebuildInput, ResizeInput, StopInput, WorkInput};
 use crate::domain::{is_uuid, ControlError, Flavor, InstanceAction, Port, Server, Volume};
 use crate::domain::{DEFAULT_SUBNET_ID, DEFAULT_VPC_ID};
 use crate::store::{Page, ServerFilter};
@@ -370,7 +370,7 @@ async fn delete(st: &Arc<AppState>, req: &Req) -> ApiResult {
             &req.caller,
             OpId::NovaDelete,
             req.param("server_id"),
-            WorkParams::default(),
+            WorkInput::Delete(DeleteInput::default()),
             &req.request_id,
         )
         .await?;
@@ -546,15 +546,15 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
     };
     let server_id = req.param("server_id").to_string();
     let legacy = req.path.starts_with("/v2/");
-    let mut params = WorkParams::default();
-    let op = match key.as_str() {
-        "os-start" => OpId::NovaStart,
+    let (op, input) = match key.as_str() {
+        "os-start" => (OpId::NovaStart, WorkInput::Start),
         "os-stop" => {
             // Huawei's optional {"type": "SOFT"|"HARD"}; stock Nova ignores the value.
-            if let Some(t) = value.get("type").and_then(Value::as_str) {
-                params.hard = t.eq_ignore_ascii_case("HARD");
-            }
-            OpId::NovaStop
+            let hard = value
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("HARD"));
+            (OpId::NovaStop, WorkInput::Stop(StopInput { hard }))
         }
         "reboot" => {
             let Value::Object(m) = &value else {
@@ -583,12 +583,13 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
             if !legacy {
                 only_keys(m, &["type"])?;
             }
-            params.hard = t == "HARD";
-            if params.hard {
+            let hard = t == "HARD";
+            let op = if hard {
                 OpId::NovaRebootHard
             } else {
                 OpId::NovaRebootSoft
-            }
+            };
+            (op, WorkInput::Reboot(RebootInput { hard }))
         }
         "resize" => {
             let Value::Object(m) = &value else {
@@ -624,13 +625,13 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
                 // Huawei adds dedicated_host_id for servers on a DeH.
                 only_keys(m, &["flavorRef", "OS-DCF:diskConfig", "dedicated_host_id"])?;
             }
-            params.flavor_id = Some(flavor);
-            OpId::NovaResize
+            (OpId::NovaResize, WorkInput::Resize(ResizeInput { flavor_id: flavor }))
         }
-        "confirmResize" => OpId::NovaConfirmResize,
-        "revertResize" => OpId::NovaRevertResize,
+        "confirmResize" => (OpId::NovaConfirmResize, WorkInput::ConfirmResize),
+        "revertResize" => (OpId::NovaRevertResize, WorkInput::RevertResize),
         "rebuild" => return rebuild(st, req, &server_id, value).await,
         "lock" => {
+            let mut reason = None;
             if req.mv.at_least(73) {
                 match &value {
                     Value::Null => {}
@@ -639,7 +640,7 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
                         match m.get("locked_reason") {
                             None => {}
                             Some(Value::String(r)) if !r.is_empty() && r.chars().count() <= 255 => {
-                                params.lock_reason = Some(r.clone())
+                                reason = Some(r.clone())
                             }
                             Some(v @ Value::String(_)) => {
                                 return Err(invalid("locked_reason", v, "'' should be non-empty"))
@@ -662,13 +663,13 @@ async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
                     }
                 }
             }
-            OpId::NovaLock
+            (OpId::NovaLock, WorkInput::Lock(LockInput { reason }))
         }
-        "unlock" => OpId::NovaUnlock,
+        "unlock" => (OpId::NovaUnlock, WorkInput::Unlock),
         other => return Err(ControlError::bad_request(format!("There is no such action: {other}"))),
     };
     st.service
-        .act(&req.caller, op, &server_id, params, &req.request_id)
+        .act(&req.caller, op, &server_id, input, &req.request_id)
         .await?;
     Ok(empty(if op == OpId::NovaConfirmResize {
         StatusCode::NO_CONTENT
@@ -722,9 +723,9 @@ async fn rebuild(st: &Arc<AppState>, req: &Req, server_id: &str, value: Value) -
         Some(v) => return Err(invalid("imageRef", v, &format!("'{}' is not a 'uuid'", py(v)))),
         None => return Err(invalid("rebuild", &value, "'imageRef' is a required property")),
     };
-    let mut params = WorkParams {
-        image_id: Some(image),
-        ..WorkParams::default()
+    let mut params = RebuildInput {
+        image_id: image,
+        ..RebuildInput::default()
     };
     if let Some(n) = opt_str(m, "name")? {
         if n.is_empty() || n.trim() != n || n.chars().count() > 255 {
@@ -755,15 +756,13 @@ async fn rebuild(st: &Arc<AppState>, req: &Req, server_id: &str, value: Value) -
             &req.caller,
             OpId::NovaRebuild,
             server_id,
-            params.clone(),
+            WorkInput::Rebuild(params.clone()),
             &req.request_id,
         )
         .await?;
     // The body shows the server as the rebuild begins: REBUILD, new image.
     let mut shown = accepted.server.clone();
-    if let Some(img) = &params.image_id {
-        shown.image_id = img.clone();
-    }
+    shown.image_id = params.image_id.clone();
     if let Some(n) = &params.rename {
         shown.name = n.clone();
     }

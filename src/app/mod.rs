@@ -11,7 +11,7 @@ use self::config::FileConfig;
 use crate::api::{self, AppState};
 use crate::control::audit::{AuditLog, Retention};
 use crate::control::authz::{EnforcementMode, PolicyAuthorizer};
-use crate::control::engine::Engine;
+use crate::control::jobs::Engine;
 use crate::control::service::Service;
 use crate::domain::{Inventory, PowerState, VmState, REGION};
 use crate::driver::sim::SimDriver;

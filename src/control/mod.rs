@@ -3,9 +3,9 @@
 
 pub mod audit;
 pub mod authz;
-pub mod engine;
 pub mod explain;
 pub mod identity;
+pub mod jobs;
 pub mod scheduler;
 pub mod service;
 pub mod workflows;

@@ -331,3 +331,28 @@ mod tests {
         }
     }
 }
+
+/// A server's lock, kept apart from the server record: only lock and
+/// unlock write it, and every server read fills `Server.locked*` from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LockRecord {
+    /// Who holds the lock; `None` once unlocked.
+    pub locked_by: Option<LockedBy>,
+    pub locked_reason: Option<String>,
+    /// When the lock last changed: a server read shows it as the update
+    /// time when it is the later one.
+    pub changed_at: DateTime<Utc>,
+}
+
+impl LockRecord {
+    /// Fills a server's lock fields from its lock record (a server without
+    /// one keeps what its own record says).
+    pub fn apply_to(&self, s: &mut Server) {
+        s.locked = self.locked_by.is_some();
+        s.locked_by = self.locked_by;
+        s.locked_reason = self.locked_reason.clone();
+        if self.changed_at > s.updated {
+            s.updated = self.changed_at;
+        }
+    }
+}

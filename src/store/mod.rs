@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group, InstanceAction,
-    InstanceActionEvent, Job, JobStepRecord, Port, Project, Server, TokenRecord, User, Volume,
+    InstanceActionEvent, Job, JobStepRecord, LockRecord, Port, Project, Server, TokenRecord, User, Volume,
 };
 
 /// Filters for server lists. All optional; `project_id` is always applied.
@@ -161,6 +161,19 @@ pub trait ServerStore: Send + Sync {
     async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>>;
     /// Adds or replaces (by event name) an event of an action.
     async fn record_event(&self, server_id: &str, request_id: &str, event: &InstanceActionEvent) -> ControlResult<()>;
+
+    // ---- server locks ----
+    /// Writes a server's lock with its finished job and (optional) action in
+    /// one transaction. The server record itself is left alone (no
+    /// generation change), so a lock never races a running job's commits.
+    /// False when there is no such server.
+    async fn set_lock(
+        &self,
+        server_id: &str,
+        lock: &LockRecord,
+        job: &Job,
+        action: Option<&InstanceAction>,
+    ) -> ControlResult<bool>;
 }
 
 /// Durable jobs and the log of their steps.

@@ -13,7 +13,7 @@ use ecsd::app::config::FileConfig;
 use ecsd::app::{build, App, ServeOptions};
 use ecsd::catalog::OpId;
 use ecsd::control::service::{CreateSpec, NicSpec, VolumeSpec};
-use ecsd::control::workflows::WorkParams;
+use ecsd::control::workflows::WorkInput;
 use ecsd::domain::{AuthMethod, Caller, Server};
 use ecsd::domain::{Domain, Project, User};
 use serde_json::{json, Value};
@@ -135,9 +135,9 @@ impl Kit {
         servers[0].id.clone()
     }
 
-    pub async fn act(&self, op: OpId, id: &str, params: WorkParams) -> String {
+    pub async fn act(&self, op: OpId, id: &str, input: WorkInput) -> String {
         self.service()
-            .act(&self.caller, op, id, params, &format!("req-{}", uuid::Uuid::new_v4()))
+            .act(&self.caller, op, id, input, &format!("req-{}", uuid::Uuid::new_v4()))
             .await
             .expect("accepted")
             .job_id

@@ -48,4 +48,5 @@ CREATE INDEX IF NOT EXISTS audit_user ON audit(user_id, seq);
 CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id TEXT NOT NULL,
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
+CREATE TABLE IF NOT EXISTS server_locks (server_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 "#;

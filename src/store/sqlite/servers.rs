@@ -7,7 +7,9 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::jobs::write_job;
 use super::{from_doc, to_doc, ts, DbResult, SqliteStore};
-use crate::domain::{ControlResult, InstanceAction, InstanceActionEvent, Job, Port, Server, VmState, Volume};
+use crate::domain::{
+    ControlResult, InstanceAction, InstanceActionEvent, Job, LockRecord, Port, Server, VmState, Volume,
+};
 use crate::store::{Claim, Page, ServerFilter, ServerStore};
 
 fn write_server(tx: &Transaction, s: &Server) -> DbResult<()> {
@@ -133,7 +135,8 @@ impl ServerStore for SqliteStore {
     }
 
     async fn get_server(&self, id: &str) -> ControlResult<Option<Server>> {
-        self.get_doc("SELECT doc FROM servers WHERE id = ?1", &[&id])
+        let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.id = ?1");
+        Ok(self.servers_with_locks(&sql, &[&id])?.pop())
     }
 
     async fn list_servers(
@@ -142,21 +145,10 @@ impl ServerStore for SqliteStore {
         filter: &ServerFilter,
         page: Page,
     ) -> ControlResult<(Vec<Server>, usize)> {
-        let rows: Vec<(i64, String)> = self.read(|c| {
-            let mut stmt = c.prepare_cached(
-                "SELECT seq, doc FROM servers WHERE project_id = ?1 AND (deleted = 0 OR ?2) ORDER BY seq",
-            )?;
-            let rows = stmt
-                .query_map(params![project_id, filter.include_deleted], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })?;
+        let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.project_id = ?1 AND (s.deleted = 0 OR ?2) ORDER BY s.seq");
+        let rows = self.servers_with_locks(&sql, &[&project_id, &filter.include_deleted])?;
         let mut all = Vec::with_capacity(rows.len());
-        for (seq, doc) in rows {
-            let mut s: Server = from_doc(&doc)?;
-            s.seq = seq;
+        for s in rows {
             let ports = if filter.ip_contains.is_some() {
                 self.ports_of(&s.id).await?
             } else {
@@ -177,7 +169,8 @@ impl ServerStore for SqliteStore {
     }
 
     async fn live_servers(&self) -> ControlResult<Vec<Server>> {
-        self.get_docs("SELECT doc FROM servers WHERE deleted = 0 ORDER BY seq", &[])
+        let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.deleted = 0 ORDER BY s.seq");
+        self.servers_with_locks(&sql, &[])
     }
 
     async fn claim(&self, claim: &Claim) -> ControlResult<bool> {
@@ -305,5 +298,59 @@ impl ServerStore for SqliteStore {
             action.updated_at = Utc::now();
             write_action(tx, &action)
         })
+    }
+
+    async fn set_lock(
+        &self,
+        server_id: &str,
+        lock: &LockRecord,
+        job: &Job,
+        action: Option<&InstanceAction>,
+    ) -> ControlResult<bool> {
+        self.tx(|tx| {
+            let exists: Option<i64> = tx
+                .query_row("SELECT 1 FROM servers WHERE id = ?1", [server_id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO server_locks (server_id, doc) VALUES (?1, ?2)
+                 ON CONFLICT(server_id) DO UPDATE SET doc = excluded.doc",
+                params![server_id, to_doc(lock)?],
+            )?;
+            write_job(tx, job)?;
+            if let Some(a) = action {
+                write_action(tx, a)?;
+            }
+            Ok(true)
+        })
+    }
+}
+
+/// Server reads: the record with its lock (if it has a lock record).
+const SERVERS_WITH_LOCKS: &str =
+    "SELECT s.seq, s.doc, l.doc FROM servers s LEFT JOIN server_locks l ON l.server_id = s.id";
+
+impl SqliteStore {
+    /// Runs a [`SERVERS_WITH_LOCKS`] query: servers with their lock applied.
+    fn servers_with_locks(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Vec<Server>> {
+        let rows: Vec<(i64, String, Option<String>)> = self.read(|c| {
+            let mut stmt = c.prepare_cached(sql)?;
+            let rows = stmt
+                .query_map(key, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })?;
+        rows.into_iter()
+            .map(|(seq, doc, lock)| {
+                let mut s: Server = from_doc(&doc)?;
+                s.seq = seq;
+                if let Some(lock) = lock {
+                    from_doc::<LockRecord>(&lock)?.apply_to(&mut s);
+                }
+                Ok(s)
+            })
+            .collect()
     }
 }

@@ -1,0 +1,70 @@
+//! The application layer every API dialect calls: load the server within
+//! the caller's project, authorize against the catalog row, admit, then
+//! claim the server and enqueue its job in one transaction.
+
+mod act;
+mod create;
+mod reads;
+
+use std::sync::Arc;
+
+use super::authz::Authorizer;
+use super::jobs::Engine;
+use crate::catalog::{self, OpId, Operation};
+use crate::domain::Inventory;
+use crate::domain::{Caller, ControlError, ControlResult, Server, VmState};
+use crate::store::Store;
+
+pub use act::{Accepted, MAX_BATCH};
+pub use create::{CreateSpec, NicSpec, VolumeSpec, MAX_CREATE_COUNT};
+
+pub struct Service {
+    pub store: Arc<dyn Store>,
+    pub engine: Arc<Engine>,
+    pub inventory: Arc<dyn Inventory>,
+    pub authorizer: Arc<dyn Authorizer>,
+    /// What the compute driver can do; operations it cannot are refused up front.
+    pub capabilities: crate::driver::Capabilities,
+}
+
+impl Service {
+    pub(super) fn row(&self, id: OpId) -> &'static Operation {
+        catalog::op(id)
+    }
+
+    /// The server as the caller may see it: another project's server, a
+    /// deleted one or a malformed id are all simply not found.
+    pub async fn server_for(&self, caller: &Caller, id: &str) -> ControlResult<Server> {
+        let not_found = || ControlError::ServerNotFound { id: id.to_string() };
+        if !crate::domain::is_uuid(id) {
+            return Err(not_found());
+        }
+        match self.store.get_server(id).await? {
+            Some(s) if s.project_id == caller.project_id && s.vm_state != VmState::Deleted => Ok(s),
+            _ => Err(not_found()),
+        }
+    }
+
+    /// Authorization for a read, after the lookup (so foreign is 404 first).
+    pub async fn authorize(&self, caller: &Caller, op: OpId, server: Option<&Server>) -> ControlResult<()> {
+        self.authorizer.authorize(caller, self.row(op), server).await
+    }
+}
+
+/// The Huawei error code for a control error, used in sub-job failures.
+pub fn huawei_code(e: &ControlError) -> &'static str {
+    match e {
+        ControlError::BadRequest { code, .. } => code,
+        ControlError::ServerNotFound { .. } => "Ecs.0114",
+        ControlError::NotFound { code, .. } => code,
+        ControlError::InvalidState { .. } => "Ecs.0100",
+        ControlError::Locked { .. } => "Ecs.0605",
+        ControlError::Conflict { code, .. } => code,
+        ControlError::Forbidden { .. } => "Pdp.0001",
+        ControlError::Unauthenticated { .. } => "Common.0013",
+        ControlError::Capacity { .. } => "Ecs.0001",
+        ControlError::TooLarge => "Ecs.0005",
+        ControlError::UnsupportedMediaType => "Ecs.0005",
+        ControlError::Internal(_) => "Common.0001",
+    }
+}

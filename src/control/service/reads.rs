@@ -1,0 +1,55 @@
+//! Reads: servers, jobs, and a server's volumes and ports.
+
+use super::Service;
+use crate::catalog::OpId;
+use crate::domain::{Caller, ControlError, ControlResult, Flavor, Image, Job, Port, Server, Volume};
+use crate::store::{Page, ServerFilter};
+
+impl Service {
+    /// Flavors a server may be resized to, by the resize rules.
+    pub fn resize_targets(&self, server_flavor: &Flavor, image: Option<&Image>) -> Vec<Flavor> {
+        crate::control::workflows::resize_targets(self.inventory.as_ref(), server_flavor, image)
+    }
+
+    /// Looks up and authorizes a read of one server.
+    pub async fn read_server(&self, caller: &Caller, op: OpId, id: &str) -> ControlResult<Server> {
+        let s = self.server_for(caller, id).await?;
+        self.authorize(caller, op, Some(&s)).await?;
+        Ok(s)
+    }
+
+    pub async fn list_servers(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        filter: &ServerFilter,
+        page: Page,
+    ) -> ControlResult<(Vec<Server>, usize)> {
+        self.authorize(caller, op, None).await?;
+        self.store.list_servers(&caller.project_id, filter, page).await
+    }
+
+    /// The job and its sub-jobs, visible within the caller's project only.
+    pub async fn job(&self, caller: &Caller, job_id: &str) -> ControlResult<(Job, Vec<Job>)> {
+        self.authorize(caller, OpId::HwShowJob, None).await?;
+        let not_found = || ControlError::NotFound {
+            code: "Common.0011",
+            message: "Failed to query system tasks.".into(),
+        };
+        let job = self
+            .store
+            .get_job(job_id)
+            .await?
+            .filter(|j| j.project_id == caller.project_id)
+            .ok_or_else(not_found)?;
+        let subs = self.store.sub_jobs(&job.id).await?;
+        Ok((job, subs))
+    }
+
+    pub async fn volumes_and_ports(&self, server_id: &str) -> ControlResult<(Vec<Volume>, Vec<Port>)> {
+        Ok((
+            self.store.volumes_of(server_id).await?,
+            self.store.ports_of(server_id).await?,
+        ))
+    }
+}
