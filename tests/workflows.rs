@@ -15,7 +15,7 @@ use ecsd::control::workflows::{
     ResizeInput, RunState, StopInput, WorkInput,
 };
 use ecsd::domain::{JobStatus, PowerState, Server, VmState};
-use ecsd::driver::faults::FaultRule;
+use ecsd::driver::faults::{FaultInjection, FaultRule};
 
 /// The states a scenario starts from.
 #[derive(Clone, Copy, Debug)]
@@ -319,7 +319,7 @@ async fn a_failure_at_any_step_fails_the_job_and_leaves_no_task_in_flight() {
         for step in steps.iter().filter(|s| s.name() != "finish") {
             let k = kit().await;
             let s = prepared(&k, sc.start).await;
-            let sim = k.app.state.sim.clone().expect("sim driver");
+            let sim = k.app.sim.clone();
             sim.add_fault(FaultRule {
                 operation: name.into(),
                 step: step.name().into(),
@@ -399,7 +399,7 @@ async fn locking_a_server_mid_step_neither_breaks_nor_loses_either() {
     let service = k.service().clone();
     let caller = k.caller.clone();
     let id = s.id.clone();
-    let sim = k.app.state.sim.clone().expect("sim driver");
+    let sim = k.app.sim.clone();
     sim.on_step(std::sync::Arc::new(move |ctx| {
         if ctx.operation == "nova.resize" && ctx.step == "power_off" {
             let lock = WorkInput::Lock(LockInput {
@@ -502,6 +502,7 @@ async fn what_the_driver_cannot_do_is_refused_before_anything_changes() {
             rebuild: true,
             cold_migrate: true,
         },
+        faults: None,
     };
     let err = limited
         .act(&k.caller, OpId::NovaResize, &s.id, to_medium(), "req-x")

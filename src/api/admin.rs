@@ -59,16 +59,18 @@ pub(super) async fn faults(State(st): State<Arc<AppState>>, req: Request) -> Res
     if !caller.is_admin {
         return forbidden("ecsd:faults:manage");
     }
-    let Some(sim) = &st.sim else { return sim_missing() };
+    let Some(faults) = st.service.faults() else {
+        return sim_missing();
+    };
     match method.as_str() {
-        "GET" => Json(json!({ "faults": sim.faults() })).into_response(),
+        "GET" => Json(json!({ "faults": faults.faults() })).into_response(),
         "DELETE" => {
-            sim.clear_faults();
+            faults.clear_faults();
             StatusCode::NO_CONTENT.into_response()
         }
         _ => match serde_json::from_slice::<FaultRule>(&body) {
             Ok(rule) => {
-                sim.add_fault(rule.clone());
+                faults.add_fault(rule.clone());
                 (StatusCode::CREATED, Json(json!({ "fault": rule }))).into_response()
             }
             Err(e) => errors::keystone_status(StatusCode::BAD_REQUEST, &format!("Invalid fault rule: {e}")),
@@ -85,7 +87,6 @@ pub(super) async fn explain(State(st): State<Arc<AppState>>, req: Request) -> Re
         Ok(a) => a,
         Err(e) => return errors::keystone_status(StatusCode::BAD_REQUEST, &format!("Invalid explain request: {e}")),
     };
-    let store = st.service.store.clone();
     // Anyone may ask about themselves; only administrators about others.
     let about_self = ask.user == caller.user_id
         || (ask.user == caller.user_name
@@ -96,15 +97,7 @@ pub(super) async fn explain(State(st): State<Arc<AppState>>, req: Request) -> Re
     if !about_self && !caller.is_admin {
         return forbidden("iam:permissions:explain");
     }
-    match crate::control::explain::explain(
-        store.as_ref(),
-        &st.authz,
-        &ask,
-        &caller.domain_id,
-        Some(&caller.domain_id),
-    )
-    .await
-    {
+    match st.insight.explain(&ask, &caller.domain_id).await {
         Ok(r) => Json(r).into_response(),
         Err(e) => errors::keystone(&e),
     }
@@ -143,7 +136,6 @@ pub(super) async fn audit(State(st): State<Arc<AppState>>, req: Request) -> Resp
         (Ok(s), Ok(u)) => (s, u),
         (Err(r), _) | (_, Err(r)) => return r,
     };
-    st.audit.flush().await;
     let filter = AuditFilter {
         domain_id: Some(caller.domain_id.clone()),
         user_id: get("user_id"),
@@ -155,7 +147,7 @@ pub(super) async fn audit(State(st): State<Arc<AppState>>, req: Request) -> Resp
         before_seq,
         limit,
     };
-    match st.service.store.query_audit(&filter).await {
+    match st.insight.audit(&filter).await {
         Ok(records) => {
             let next = (records.len() == limit)
                 .then(|| records.last().map(|r| r.seq))
@@ -184,8 +176,7 @@ pub(super) async fn suggest(State(st): State<Arc<AppState>>, req: Request) -> Re
         (Ok(s), Ok(u)) => (s, u),
         (Err(r), _) | (_, Err(r)) => return r,
     };
-    st.audit.flush().await;
-    match crate::control::explain::suggest(st.service.store.as_ref(), &caller.domain_id, &user, since, until).await {
+    match st.insight.suggest(&caller.domain_id, &user, since, until).await {
         Ok(v) => Json(v).into_response(),
         Err(e) => errors::keystone(&e),
     }

@@ -19,7 +19,7 @@ use crate::control::workflows::{
 };
 use crate::domain::AVAILABILITY_ZONE;
 use crate::domain::{ControlError, ControlResult, Flavor, Job, Port, Server, Volume};
-use crate::store::{Page, ServerFilter};
+use crate::domain::{Page, ServerFilter};
 
 pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
     match endpoint {
@@ -595,7 +595,7 @@ async fn resize_flavors(st: &Arc<AppState>, req: &Req) -> ApiResult {
         .await?;
     let q = req.query_pairs();
     let get = |k: &str| q.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    let inv = &st.service.inventory;
+    let inv = st.service.as_ref();
     let (source, image) = if let Some(id) = get("instance_uuid") {
         let s = st.service.server_for(&req.caller, &id).await?;
         (inv.flavor(&s.flavor_id).cloned(), inv.image(&s.image_id).cloned())
@@ -684,7 +684,7 @@ pub fn flavor_view(st: &AppState, req: &Req, f: &Flavor, specs_key: &str) -> Val
 
 /// The v1 server object (spec huawei-ecs section 3.1), types as the SDKs model them.
 pub fn server_view(st: &AppState, s: &Server, vols: &[Volume], ports: &[Port]) -> Value {
-    let inv = &st.service.inventory;
+    let inv = st.service.as_ref();
     let flavor = inv.flavor(&s.flavor_id);
     let mut addresses: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for p in ports {

@@ -54,7 +54,7 @@ fn not_found(id: &str) -> ControlError {
 }
 
 pub async fn handle_glance(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
-    let inv = &st.service.inventory;
+    let inv = st.service.as_ref();
     match endpoint {
         Endpoint::GlanceImages => {
             st.service.authorize(&req.caller, OpId::ImageList, None).await?;
@@ -107,7 +107,7 @@ pub async fn handle_compute_proxy(st: &Arc<AppState>, endpoint: Endpoint, req: &
             message: "The resource could not be found.".into(),
         });
     }
-    let inv = &st.service.inventory;
+    let inv = st.service.as_ref();
     match endpoint {
         Endpoint::NovaImages => {
             st.service.authorize(&req.caller, OpId::ImageList, None).await?;

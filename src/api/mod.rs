@@ -29,9 +29,9 @@ use axum::response::Response;
 
 use crate::control::audit::AuditLog;
 use crate::control::authz::PolicyAuthorizer;
+use crate::control::insight::Insight;
 use crate::control::service::Service;
 use crate::domain::{Caller, ControlError};
-use crate::driver::sim::SimDriver;
 use crate::identity::Identity;
 use microversion::Microversion;
 
@@ -45,10 +45,11 @@ pub struct AppState {
     /// The URL clients reach ecsd at, e.g. `http://127.0.0.1:8774`.
     pub public_url: String,
     pub max_body: usize,
-    pub sim: Option<Arc<SimDriver>>,
     /// The policy authorizer (also behind `service.authorizer`), for explain.
     pub authz: Arc<PolicyAuthorizer>,
     pub audit: Arc<AuditLog>,
+    /// Explain, suggest and the audit trail, for the operator API.
+    pub insight: Arc<Insight>,
 }
 
 /// Everything a handler needs from one request, already authenticated.

@@ -16,8 +16,8 @@ use crate::catalog::{Endpoint, OpId};
 use crate::control::service::{CreateSpec, NicSpec, VolumeSpec};
 use crate::control::workflows::{DeleteInput, LockInput, RebootInput, RebuildInput, ResizeInput, StopInput, WorkInput};
 use crate::domain::{is_uuid, ControlError, Flavor, InstanceAction, Port, Server, Volume};
+use crate::domain::{Page, ServerFilter};
 use crate::domain::{DEFAULT_SUBNET_ID, DEFAULT_VPC_ID};
-use crate::store::{Page, ServerFilter};
 
 pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
     use axum::http::Method;
@@ -77,7 +77,7 @@ fn links(st: &AppState, req: &Req, kind: &str, id: &str) -> Value {
 /// The server as `GET /servers/{id}` shows it at the request's microversion.
 pub fn server_view(st: &AppState, req: &Req, s: &Server, vols: &[Volume], ports: &[Port], detail_list: bool) -> Value {
     let mv = req.mv;
-    let inv = &st.service.inventory;
+    let inv = st.service.as_ref();
     let mut addresses: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for p in ports {
         addresses.entry(p.network_id.clone()).or_default().push(json!({
@@ -823,11 +823,10 @@ fn action_view(req: &Req, a: &InstanceAction, with_events: bool) -> Value {
 }
 
 async fn instance_actions(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let server = st
+    let mut actions = st
         .service
-        .read_server(&req.caller, OpId::NovaListInstanceActions, req.param("server_id"))
+        .instance_actions(&req.caller, OpId::NovaListInstanceActions, req.param("server_id"))
         .await?;
-    let mut actions = st.service.store.list_actions(&server.id).await?;
     if req.mv.at_least(58) {
         let q = req.query_pairs();
         if let Some((_, m)) = q.iter().find(|(k, _)| k == "marker") {
@@ -849,20 +848,15 @@ async fn instance_actions(st: &Arc<AppState>, req: &Req) -> ApiResult {
 }
 
 async fn instance_action(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let server = st
-        .service
-        .read_server(&req.caller, OpId::NovaShowInstanceAction, req.param("server_id"))
-        .await?;
-    let rid = req.param("request_id");
     let a = st
         .service
-        .store
-        .get_action(&server.id, rid)
-        .await?
-        .ok_or_else(|| ControlError::NotFound {
-            code: "Ecs.0114",
-            message: format!("Action {rid} not found"),
-        })?;
+        .instance_action(
+            &req.caller,
+            OpId::NovaShowInstanceAction,
+            req.param("server_id"),
+            req.param("request_id"),
+        )
+        .await?;
     // Owners see events from 2.51 (Nova's default policy for non-admins).
     Ok(Json(json!({ "instanceAction": action_view(req, &a, req.mv.at_least(51)) })).into_response())
 }
@@ -914,7 +908,7 @@ async fn flavors(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResult {
 async fn flavor(st: &Arc<AppState>, req: &Req) -> ApiResult {
     st.service.authorize(&req.caller, OpId::NovaShowFlavor, None).await?;
     let id = req.param("flavor_id");
-    let f = st.service.inventory.flavor(id).ok_or_else(|| ControlError::NotFound {
+    let f = st.service.flavor(id).ok_or_else(|| ControlError::NotFound {
         code: "Ecs.0029",
         message: format!("Flavor {id} could not be found."),
     })?;

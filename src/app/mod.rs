@@ -11,6 +11,7 @@ use self::config::FileConfig;
 use crate::api::{self, AppState};
 use crate::control::audit::{AuditLog, Retention};
 use crate::control::authz::{EnforcementMode, PolicyAuthorizer};
+use crate::control::insight::Insight;
 use crate::control::jobs::Engine;
 use crate::control::service::Service;
 use crate::domain::{Inventory, PowerState, VmState, REGION};
@@ -41,6 +42,8 @@ pub struct App {
     pub state: Arc<AppState>,
     pub engine: Arc<Engine>,
     pub bootstrap: BootstrapInfo,
+    /// The simulated driver, for tests that inject faults or watch steps.
+    pub sim: Arc<SimDriver>,
 }
 
 /// The URL clients use: the listen address, with a wildcard host made local.
@@ -110,7 +113,9 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         inventory,
         authorizer: authz.clone(),
         capabilities: crate::driver::ComputeDriver::capabilities(sim.as_ref()),
+        faults: Some(sim.clone()),
     });
+    let insight = Arc::new(Insight::new(store.clone(), authz.clone(), audit.clone()));
     let state = Arc::new(AppState {
         service,
         identity: Arc::new(Identity::with_token_ttl(
@@ -120,14 +125,15 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         )),
         public_url,
         max_body: opts.file.max_body_bytes.unwrap_or(api::DEFAULT_MAX_BODY),
-        sim: Some(sim),
         authz,
         audit,
+        insight,
     });
     Ok(App {
         state,
         engine,
         bootstrap,
+        sim,
     })
 }
 

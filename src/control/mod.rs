@@ -5,6 +5,7 @@ pub mod audit;
 pub mod authz;
 pub mod explain;
 pub mod identity;
+pub mod insight;
 pub mod jobs;
 pub mod scheduler;
 pub mod service;

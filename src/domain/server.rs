@@ -356,3 +356,27 @@ impl LockRecord {
         }
     }
 }
+
+/// Filters for server lists. All optional; `project_id` is always applied.
+#[derive(Debug, Clone, Default)]
+pub struct ServerFilter {
+    pub name_contains: Option<String>,
+    pub name_exact: Option<String>,
+    pub statuses: Vec<&'static str>,
+    pub flavor_id: Option<String>,
+    pub image_id: Option<String>,
+    pub ids: Vec<String>,
+    pub tags_all: Vec<String>,
+    pub not_tags: Vec<String>,
+    pub ip_contains: Option<String>,
+    pub include_deleted: bool,
+    pub changes_since: Option<DateTime<Utc>>,
+}
+
+/// One page of results: `limit` items after `marker_seq` (or skipping `offset`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Page {
+    pub limit: usize,
+    pub offset: usize,
+    pub after_seq: Option<i64>,
+}

@@ -5,6 +5,13 @@ use serde::{Deserialize, Serialize};
 
 use super::{DriverError, StepContext};
 
+/// A driver that takes injected failures (the simulated one does).
+pub trait FaultInjection: Send + Sync {
+    fn faults(&self) -> Vec<FaultRule>;
+    fn add_fault(&self, rule: FaultRule);
+    fn clear_faults(&self);
+}
+
 /// A failure to inject: when `operation` (catalog name, `*` for any) reaches
 /// `step` (`*` for any), the step fails `times` times (0 = always).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

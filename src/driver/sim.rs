@@ -59,18 +59,6 @@ impl SimDriver {
         );
     }
 
-    pub fn add_fault(&self, rule: FaultRule) {
-        self.faults.lock().push(rule);
-    }
-
-    pub fn faults(&self) -> Vec<FaultRule> {
-        self.faults.lock().clone()
-    }
-
-    pub fn clear_faults(&self) {
-        self.faults.lock().clear();
-    }
-
     fn check_fault(&self, ctx: &StepContext) -> Result<(), DriverError> {
         faults::fire(&mut self.faults.lock(), ctx)
     }
@@ -162,5 +150,19 @@ impl ComputeDriver for SimDriver {
             .get(server_id)
             .map(|v| v.power)
             .unwrap_or(PowerState::NoState)
+    }
+}
+
+impl faults::FaultInjection for SimDriver {
+    fn add_fault(&self, rule: FaultRule) {
+        self.faults.lock().push(rule);
+    }
+
+    fn faults(&self) -> Vec<FaultRule> {
+        self.faults.lock().clone()
+    }
+
+    fn clear_faults(&self) {
+        self.faults.lock().clear();
     }
 }

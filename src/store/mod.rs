@@ -12,32 +12,9 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group, InstanceAction,
-    InstanceActionEvent, Job, JobStepRecord, LockRecord, Port, Project, Server, TokenRecord, User, Volume,
+    InstanceActionEvent, Job, JobStepRecord, LockRecord, Page, Port, Project, Server, ServerFilter, TokenRecord, User,
+    Volume,
 };
-
-/// Filters for server lists. All optional; `project_id` is always applied.
-#[derive(Debug, Clone, Default)]
-pub struct ServerFilter {
-    pub name_contains: Option<String>,
-    pub name_exact: Option<String>,
-    pub statuses: Vec<&'static str>,
-    pub flavor_id: Option<String>,
-    pub image_id: Option<String>,
-    pub ids: Vec<String>,
-    pub tags_all: Vec<String>,
-    pub not_tags: Vec<String>,
-    pub ip_contains: Option<String>,
-    pub include_deleted: bool,
-    pub changes_since: Option<DateTime<Utc>>,
-}
-
-/// One page of results: `limit` items after `marker_seq` (or skipping `offset`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Page {
-    pub limit: usize,
-    pub offset: usize,
-    pub after_seq: Option<i64>,
-}
 
 /// Everything written when a server is claimed for an operation, in one
 /// transaction: the server's new record (generation + 1), its job and the

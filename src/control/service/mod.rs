@@ -25,9 +25,16 @@ pub struct Service {
     pub authorizer: Arc<dyn Authorizer>,
     /// What the compute driver can do; operations it cannot are refused up front.
     pub capabilities: crate::driver::Capabilities,
+    /// Fault injection, where the driver takes it (the simulated one).
+    pub faults: Option<Arc<dyn crate::driver::faults::FaultInjection>>,
 }
 
 impl Service {
+    /// The driver's fault injection, if it has one.
+    pub fn faults(&self) -> Option<&dyn crate::driver::faults::FaultInjection> {
+        self.faults.as_deref()
+    }
+
     pub(super) fn row(&self, id: OpId) -> &'static Operation {
         catalog::op(id)
     }

@@ -1,11 +1,65 @@
-//! Reads: servers, jobs, and a server's volumes and ports.
+//! Reads: flavors and images, servers, instance actions, jobs, and a server's volumes and ports.
 
 use super::Service;
 use crate::catalog::OpId;
-use crate::domain::{Caller, ControlError, ControlResult, Flavor, Image, Job, Port, Server, Volume};
-use crate::store::{Page, ServerFilter};
+use crate::domain::{
+    Caller, ControlError, ControlResult, Flavor, Host, Image, InstanceAction, Job, Port, Server, Volume,
+};
+use crate::domain::{Page, ServerFilter};
 
 impl Service {
+    /// A flavor the region offers.
+    pub fn flavor(&self, id: &str) -> Option<&Flavor> {
+        self.inventory.flavor(id)
+    }
+
+    pub fn flavors(&self) -> &[Flavor] {
+        self.inventory.flavors()
+    }
+
+    /// An image the caller may boot from.
+    pub fn image(&self, id: &str) -> Option<&Image> {
+        self.inventory.image(id)
+    }
+
+    pub fn images(&self) -> &[Image] {
+        self.inventory.images()
+    }
+
+    /// A host by id or name (a server view names its host).
+    pub fn host(&self, id_or_name: &str) -> Option<&Host> {
+        self.inventory.host(id_or_name)
+    }
+
+    /// A server's instance actions, oldest first, after the read is authorized.
+    pub async fn instance_actions(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        server_id: &str,
+    ) -> ControlResult<Vec<InstanceAction>> {
+        let server = self.read_server(caller, op, server_id).await?;
+        self.store.list_actions(&server.id).await
+    }
+
+    /// One instance action of a server, after the read is authorized.
+    pub async fn instance_action(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        server_id: &str,
+        request_id: &str,
+    ) -> ControlResult<InstanceAction> {
+        let server = self.read_server(caller, op, server_id).await?;
+        self.store
+            .get_action(&server.id, request_id)
+            .await?
+            .ok_or_else(|| ControlError::NotFound {
+                code: "Ecs.0114",
+                message: format!("Action {request_id} not found"),
+            })
+    }
+
     /// Flavors a server may be resized to, by the resize rules.
     pub fn resize_targets(&self, server_flavor: &Flavor, image: Option<&Image>) -> Vec<Flavor> {
         crate::control::workflows::resize_targets(self.inventory.as_ref(), server_flavor, image)

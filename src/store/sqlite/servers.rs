@@ -10,7 +10,8 @@ use super::{from_doc, to_doc, ts, DbResult, SqliteStore};
 use crate::domain::{
     ControlResult, InstanceAction, InstanceActionEvent, Job, LockRecord, Port, Server, VmState, Volume,
 };
-use crate::store::{Claim, Page, ServerFilter, ServerStore};
+use crate::domain::{Page, ServerFilter};
+use crate::store::{Claim, ServerStore};
 
 fn write_server(tx: &Transaction, s: &Server) -> DbResult<()> {
     tx.execute(
