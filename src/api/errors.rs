@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::control::service::huawei_code;
 use crate::domain::ControlError;
 
 /// The API family a request belongs to; decides the error format.
@@ -72,7 +71,7 @@ pub fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
 /// ECS service format.
 pub fn huawei(e: &ControlError) -> Response {
     let status = status_of(e, Dialect::Huawei);
-    let code = huawei_code(e);
+    let code = e.code();
     let message = match e {
         ControlError::InvalidState { .. } => format!(
             "The ECS status does not meet requirements. Make the ECS in the required status and try again. ({})",

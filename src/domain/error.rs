@@ -60,6 +60,25 @@ fn describe_state(vm: &Option<VmState>, task: &Option<Option<TaskState>>) -> Str
 }
 
 impl ControlError {
+    /// The error's code, in Huawei's scheme: what a Huawei body, a failed
+    /// job or sub-job carries.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ControlError::BadRequest { code, .. } => code,
+            ControlError::ServerNotFound { .. } => "Ecs.0114",
+            ControlError::NotFound { code, .. } => code,
+            ControlError::InvalidState { .. } => "Ecs.0100",
+            ControlError::Locked { .. } => "Ecs.0605",
+            ControlError::Conflict { code, .. } => code,
+            ControlError::Forbidden { .. } => "Pdp.0001",
+            ControlError::Unauthenticated { .. } => "Common.0013",
+            ControlError::Capacity { .. } => "Ecs.0001",
+            ControlError::TooLarge => "Ecs.0005",
+            ControlError::UnsupportedMediaType => "Ecs.0005",
+            ControlError::Internal(_) => "Common.0001",
+        }
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         ControlError::BadRequest {
             code: "Ecs.0005",

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 
-use super::{huawei_code, Service};
+use super::Service;
 use crate::catalog::{self, OpId, Operation, Workflow};
 use crate::control::workflows::{self, lock, Admission, JobParams, RunState, WorkInput};
 use crate::domain::{hex_id, Caller, ControlError, ControlResult, InstanceAction, Job, JobStatus, Server};
@@ -211,7 +211,7 @@ impl Service {
                     self.new_job(caller, row, Some(&id), Some(&parent.id), params.to_value()?, request_id)?;
                 failed.status = JobStatus::Fail;
                 failed.end_time = Some(Utc::now());
-                failed.error_code = Some(huawei_code(&e).to_string());
+                failed.error_code = Some(e.code().to_string());
                 failed.fail_reason = Some(e.to_string());
                 self.store.insert_jobs(&[failed]).await?;
             }

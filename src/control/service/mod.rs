@@ -57,21 +57,3 @@ impl Service {
         self.authorizer.authorize(caller, self.row(op), server).await
     }
 }
-
-/// The Huawei error code for a control error, used in sub-job failures.
-pub fn huawei_code(e: &ControlError) -> &'static str {
-    match e {
-        ControlError::BadRequest { code, .. } => code,
-        ControlError::ServerNotFound { .. } => "Ecs.0114",
-        ControlError::NotFound { code, .. } => code,
-        ControlError::InvalidState { .. } => "Ecs.0100",
-        ControlError::Locked { .. } => "Ecs.0605",
-        ControlError::Conflict { code, .. } => code,
-        ControlError::Forbidden { .. } => "Pdp.0001",
-        ControlError::Unauthenticated { .. } => "Common.0013",
-        ControlError::Capacity { .. } => "Ecs.0001",
-        ControlError::TooLarge => "Ecs.0005",
-        ControlError::UnsupportedMediaType => "Ecs.0005",
-        ControlError::Internal(_) => "Common.0001",
-    }
-}
