@@ -101,7 +101,7 @@ fn hot_paths(c: &mut Criterion) {
         })
     });
     c.bench_function("token_hash", |b| {
-        b.iter(|| ecsd::identity::token_hash(black_box("yK-Q_5OG4xlOGA1SeBz3x2wzqVFAR3JSzLFRAQST0zI")))
+        b.iter(|| ecsd::control::identity::token_hash(black_box("yK-Q_5OG4xlOGA1SeBz3x2wzqVFAR3JSzLFRAQST0zI")))
     });
     c.bench_function("catalog_lookup", |b| {
         b.iter(|| catalog::op(black_box(OpId::NovaRebuild)).actions.len())

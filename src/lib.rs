@@ -15,5 +15,4 @@ pub mod control;
 pub mod domain;
 pub mod driver;
 pub mod iam;
-pub mod identity;
 pub mod store;

@@ -15,9 +15,9 @@ use serde_json::{json, Value};
 use super::errors;
 use super::{new_request_id, AppState};
 use crate::catalog::OpId;
+use crate::control::identity::{Scope, TokenInfo, UserRef};
 use crate::domain::REGION;
 use crate::domain::{ControlError, RequestTrace};
-use crate::identity::{Scope, TokenInfo, UserRef};
 
 fn ks_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)

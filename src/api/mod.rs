@@ -29,10 +29,10 @@ use axum::response::Response;
 
 use crate::control::audit::AuditLog;
 use crate::control::authz::PolicyAuthorizer;
+use crate::control::identity::Identity;
 use crate::control::insight::Insight;
 use crate::control::service::Service;
 use crate::domain::{Caller, ControlError};
-use crate::identity::Identity;
 use microversion::Microversion;
 
 /// Default largest request body: 1 MiB.

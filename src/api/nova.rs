@@ -493,7 +493,7 @@ async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
         dedicated_host_id: dedicated,
         auto_rename: true,
     };
-    let admin_pass = opt_str(s, "adminPass")?.unwrap_or_else(|| crate::identity::random_secret(9));
+    let admin_pass = opt_str(s, "adminPass")?.unwrap_or_else(|| crate::control::identity::random_secret(9));
     let (_, servers) = st
         .service
         .create(&req.caller, OpId::NovaCreate, spec, &req.request_id)
@@ -749,7 +749,7 @@ async fn rebuild(st: &Arc<AppState>, req: &Req, server_id: &str, value: Value) -
     if let Some(d) = m.get("description") {
         params.description = Some(d.as_str().map(str::to_string));
     }
-    let admin_pass = opt_str(m, "adminPass")?.unwrap_or_else(|| crate::identity::random_secret(9));
+    let admin_pass = opt_str(m, "adminPass")?.unwrap_or_else(|| crate::control::identity::random_secret(9));
     let accepted = st
         .service
         .act(

@@ -1,6 +1,7 @@
 //! Wiring: open the store, bootstrap identities, start the driver, recover
 //! unfinished jobs, serve HTTP, and shut down gracefully.
 
+pub mod bootstrap;
 pub mod config;
 
 use std::net::SocketAddr;
@@ -9,17 +10,17 @@ use std::sync::Arc;
 
 use self::config::FileConfig;
 use crate::api::{self, AppState};
+use crate::app::bootstrap::{bootstrap, BootstrapInfo};
 use crate::control::audit::{AuditLog, Retention};
 use crate::control::authz::{EnforcementMode, PolicyAuthorizer};
+use crate::control::identity::sealing::Sealer;
+use crate::control::identity::Identity;
 use crate::control::insight::Insight;
 use crate::control::jobs::Engine;
 use crate::control::service::Service;
 use crate::domain::{Inventory, PowerState, VmState, REGION};
 use crate::driver::sim::SimDriver;
 use crate::driver::VmSpec;
-use crate::identity::bootstrap::{bootstrap, BootstrapInfo};
-use crate::identity::sealing::Sealer;
-use crate::identity::Identity;
 use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
 

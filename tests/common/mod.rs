@@ -228,7 +228,7 @@ fn new_user(name: &str, domain_id: &str, password: &str, account_admin: bool) ->
         id: ecsd::domain::hex_id(),
         name: name.into(),
         domain_id: domain_id.into(),
-        password_hash: ecsd::identity::hash_password(password).expect("hash"),
+        password_hash: ecsd::control::identity::hash_password(password).expect("hash"),
         enabled: true,
         account_admin,
         created: chrono::Utc::now(),

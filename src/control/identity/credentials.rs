@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use chrono::Utc;
 
 use super::{check_description, invalid, not_found, Actor, Admin, WRITES};
+use crate::control::identity::access_key_id;
+use crate::control::identity::{random_secret, Identity};
 use crate::domain::ControlResult;
 use crate::domain::Credential;
-use crate::identity::bootstrap::access_key_id;
-use crate::identity::{random_secret, Identity};
 
 /// Huawei allows two permanent access keys per user.
 pub const MAX_ACCESS_KEYS_PER_USER: usize = 2;

@@ -41,16 +41,18 @@ use serde_json::Value;
 
 use crate::domain::{Caller, ControlError, ControlResult};
 use crate::domain::{CustomRole, Domain, Group, Project, User};
-use crate::identity::Identity;
 use crate::store::Store;
 
+mod authn;
 mod credentials;
 mod grants;
 mod groups;
 mod projects;
 mod roles;
+pub mod sealing;
 mod users;
 
+pub use authn::*;
 pub use credentials::{seal_secret, MAX_ACCESS_KEYS_PER_USER};
 pub use grants::{AssignmentFilter, GrantTarget};
 pub use projects::{NewProject, ProjectFilter};

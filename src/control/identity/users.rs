@@ -8,9 +8,9 @@ use super::{
     check_email, check_name_and_description, check_password, duplicate_in_domain, invalid, load_sorted_by_name,
     unique_in_domain, visible, Actor, Admin, WRITES,
 };
+use crate::control::identity::{hash_password, verify_password};
 use crate::domain::{hex_id, ControlError, ControlResult};
 use crate::domain::{Group, Project, User};
-use crate::identity::{hash_password, verify_password};
 
 /// Filters of `GET /v3/users`.
 #[derive(Debug, Clone, Default)]

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use chrono::Utc;
 
-use super::sealing::Sealer;
-use super::{hash_password, random_secret};
+use crate::control::identity::sealing::Sealer;
+use crate::control::identity::{access_key_id, hash_password, random_secret};
 use crate::domain::{hex_id, ControlResult};
 use crate::domain::{Credential, Domain, Project, User};
 use crate::domain::{ACCOUNT_NAME, ADMIN_NAME, REGION};
@@ -56,7 +56,7 @@ pub async fn bootstrap(
     let works = |pw: &String| {
         admin
             .as_ref()
-            .is_some_and(|u| super::verify_password(pw, &u.password_hash))
+            .is_some_and(|u| crate::control::identity::verify_password(pw, &u.password_hash))
     };
     let password = read_env(&env_path, "OS_PASSWORD")
         .filter(works)
@@ -126,14 +126,6 @@ async fn create(store: &dyn Store, sealer: &Sealer, password: &str) -> ControlRe
     });
     store.set_meta("bootstrap", &meta.to_string()).await?;
     Ok(info)
-}
-
-/// Access keys look like Huawei's: 20 upper-case letters and digits.
-pub fn access_key_id() -> String {
-    use rand::Rng;
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::thread_rng();
-    (0..20).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
 }
 
 fn read_env(path: &Path, key: &str) -> Option<String> {

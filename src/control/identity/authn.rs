@@ -1,9 +1,6 @@
-//! Identity: the bootstrap account, password and AK/SK authentication, and
-//! tokens. Token validation is the hot path, so validated tokens are kept in
-//! memory and only the SHA-256 of a token is ever stored.
-
-pub mod bootstrap;
-pub mod sealing;
+//! Authentication: passwords (argon2), tokens and AK/SK keys. Token
+//! validation is the hot path, so validated tokens are kept in memory and
+//! only the SHA-256 of a token is ever stored.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,7 +90,7 @@ impl TokenInfo {
 
 pub struct Identity {
     store: Arc<dyn Store>,
-    sealer: sealing::Sealer,
+    sealer: super::sealing::Sealer,
     token_ttl: chrono::TimeDelta,
     /// Validated tokens by hash; dropped on revocation.
     cache: RwLock<HashMap<String, TokenInfo>>,
@@ -139,11 +136,15 @@ fn unauthorized() -> ControlError {
 }
 
 impl Identity {
-    pub fn new(store: Arc<dyn Store>, sealer: sealing::Sealer) -> Identity {
+    pub fn new(store: Arc<dyn Store>, sealer: super::sealing::Sealer) -> Identity {
         Identity::with_token_ttl(store, sealer, TOKEN_TTL)
     }
 
-    pub fn with_token_ttl(store: Arc<dyn Store>, sealer: sealing::Sealer, token_ttl: chrono::TimeDelta) -> Identity {
+    pub fn with_token_ttl(
+        store: Arc<dyn Store>,
+        sealer: super::sealing::Sealer,
+        token_ttl: chrono::TimeDelta,
+    ) -> Identity {
         Identity {
             store,
             sealer,
@@ -385,4 +386,12 @@ impl TokenInfo {
     pub fn expires_at(&self) -> DateTime<Utc> {
         self.record.expires_at
     }
+}
+
+/// Access keys look like Huawei's: 20 upper-case letters and digits.
+pub fn access_key_id() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::thread_rng();
+    (0..20).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
 }
