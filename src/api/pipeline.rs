@@ -11,7 +11,6 @@ use axum::response::Response;
 
 use super::errors::{self, Dialect};
 use super::microversion::{self, Microversion};
-use super::router::dialect_of;
 use super::{auth, huawei, images, new_request_id, nova, AppState, Req};
 use crate::catalog::Endpoint;
 use crate::domain::{ControlError, RequestTrace};
@@ -210,4 +209,15 @@ async fn prepare_and_run(
         microversion::set_headers(resp.headers_mut(), mv, legacy_v2);
     }
     Ok(resp)
+}
+
+/// The API family of a compute endpoint, which decides its error format.
+fn dialect_of(endpoint: Endpoint) -> Dialect {
+    use Endpoint::*;
+    match endpoint {
+        HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
+        | HwReinstallOs | HwResize | HwMigrate | HwJob => Dialect::Huawei,
+        GlanceImages | GlanceImage => Dialect::Glance,
+        _ => Dialect::Nova,
+    }
 }

@@ -8,20 +8,9 @@ use axum::extract::{RawPathParams, Request, State};
 use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 
-use super::errors::Dialect;
 use super::pipeline::{dispatch, fallback, request_notes};
 use super::{admin, iam, keystone, versions, AppState};
 use crate::catalog::{Endpoint, Operation, Route, CATALOG};
-
-pub(super) fn dialect_of(endpoint: Endpoint) -> Dialect {
-    use Endpoint::*;
-    match endpoint {
-        HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
-        | HwReinstallOs | HwResize | HwMigrate | HwJob => Dialect::Huawei,
-        GlanceImages | GlanceImage => Dialect::Glance,
-        _ => Dialect::Nova,
-    }
-}
 
 fn method_filter(m: &str) -> MethodFilter {
     match m {
