@@ -1,7 +1,9 @@
 //! Huawei Cloud ECS: the seed's rows 1-4, the server lifecycle, batches,
 //! flavors and jobs (`/v1`, `/v1.1`, `/v2` cloudservers).
 
-use super::{routes, row, Access, Endpoint, LockRule, OpId, Operation, Selector, StateRule, Workflow, IDLE};
+use super::{
+    routes, row, selected, Access, Endpoint, LockRule, OpId, Operation, Route, Selector, StateRule, Workflow, IDLE,
+};
 use crate::domain::{TaskState, VmState};
 
 const fn key(key: &'static str) -> Selector {
@@ -18,29 +20,38 @@ const fn key_with(key: &'static str, field: &'static str, value: &'static str) -
     }
 }
 
-const CHANGEOS: &[super::Route] = routes!(Endpoint::HwChangeOs, key("os-change");
-    "POST" "/v2/{project_id}/cloudservers/{server_id}/changeos",
-    "POST" "/v1/{project_id}/cloudservers/{server_id}/changeos",
+const CHANGEOS_PATHS: [&str; 2] = [
+    "/v2/{project_id}/cloudservers/{server_id}/changeos",
+    "/v1/{project_id}/cloudservers/{server_id}/changeos",
+];
+const REINSTALL_PATHS: [&str; 2] = [
+    "/v2/{project_id}/cloudservers/{server_id}/reinstallos",
+    "/v1/{project_id}/cloudservers/{server_id}/reinstallos",
+];
+const RESIZE_PATHS: [&str; 2] = [
+    "/v1/{project_id}/cloudservers/{server_id}/resize",
+    "/v1.1/{project_id}/cloudservers/{server_id}/resize",
+];
+const CHANGEOS: &[Route] = &selected("POST", CHANGEOS_PATHS, Endpoint::HwChangeOs, key("os-change"));
+const CHANGEOS_WITH_STOP: &[Route] = &selected(
+    "POST",
+    CHANGEOS_PATHS,
+    Endpoint::HwChangeOs,
+    key_with("os-change", "mode", "withStopServer"),
 );
-const CHANGEOS_WITH_STOP: &[super::Route] = routes!(Endpoint::HwChangeOs, key_with("os-change", "mode", "withStopServer");
-    "POST" "/v2/{project_id}/cloudservers/{server_id}/changeos",
-    "POST" "/v1/{project_id}/cloudservers/{server_id}/changeos",
+const REINSTALL: &[Route] = &selected("POST", REINSTALL_PATHS, Endpoint::HwReinstallOs, key("os-reinstall"));
+const REINSTALL_WITH_STOP: &[Route] = &selected(
+    "POST",
+    REINSTALL_PATHS,
+    Endpoint::HwReinstallOs,
+    key_with("os-reinstall", "mode", "withStopServer"),
 );
-const REINSTALL: &[super::Route] = routes!(Endpoint::HwReinstallOs, key("os-reinstall");
-    "POST" "/v2/{project_id}/cloudservers/{server_id}/reinstallos",
-    "POST" "/v1/{project_id}/cloudservers/{server_id}/reinstallos",
-);
-const REINSTALL_WITH_STOP: &[super::Route] = routes!(Endpoint::HwReinstallOs, key_with("os-reinstall", "mode", "withStopServer");
-    "POST" "/v2/{project_id}/cloudservers/{server_id}/reinstallos",
-    "POST" "/v1/{project_id}/cloudservers/{server_id}/reinstallos",
-);
-const RESIZE: &[super::Route] = routes!(Endpoint::HwResize, key("resize");
-    "POST" "/v1/{project_id}/cloudservers/{server_id}/resize",
-    "POST" "/v1.1/{project_id}/cloudservers/{server_id}/resize",
-);
-const RESIZE_WITH_STOP: &[super::Route] = routes!(Endpoint::HwResize, key_with("resize", "mode", "withStopServer");
-    "POST" "/v1/{project_id}/cloudservers/{server_id}/resize",
-    "POST" "/v1.1/{project_id}/cloudservers/{server_id}/resize",
+const RESIZE: &[Route] = &selected("POST", RESIZE_PATHS, Endpoint::HwResize, key("resize"));
+const RESIZE_WITH_STOP: &[Route] = &selected(
+    "POST",
+    RESIZE_PATHS,
+    Endpoint::HwResize,
+    key_with("resize", "mode", "withStopServer"),
 );
 
 const STOPPED_OR_ERROR: &[VmState] = &[VmState::Stopped, VmState::Error];
@@ -70,7 +81,7 @@ pub(super) const HARD_REBOOT_TASKS: &[Option<TaskState>] = &[
 pub(super) const fn change(
     id: OpId,
     summary: &'static str,
-    routes: &'static [super::Route],
+    routes: &'static [Route],
     actions: &'static [&'static str],
     vm_states: &'static [VmState],
     claim: TaskState,
@@ -100,7 +111,7 @@ const fn hw_change(
     id: OpId,
     summary: &'static str,
     seed_row: Option<u8>,
-    routes: &'static [super::Route],
+    routes: &'static [Route],
     action: &'static [&'static str],
     vm_states: &'static [VmState],
     claim: TaskState,

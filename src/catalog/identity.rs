@@ -5,7 +5,7 @@
 //! needs none.
 
 use super::IdentityEndpoint as I;
-use super::{row, Access, Endpoint, OpId, Operation, Route};
+use super::{public, route as at_endpoint, row, Endpoint, OpId, Operation, Route};
 
 const fn at(method: &'static str, path: &'static str, endpoint: I) -> Route {
     Route {
@@ -123,26 +123,10 @@ const USER_ALL: [Operation; 4] = grant_rows!(
     "User"
 );
 
-const fn public(id: OpId, summary: &'static str, routes: &'static [Route]) -> Operation {
-    Operation {
-        access: Access::Public,
-        ..row(id, summary, routes, &[])
-    }
-}
-
 /// Any authenticated caller: the token API's own callers prove themselves
 /// with `X-Auth-Token` and name the token they ask about in `X-Subject-Token`.
 const fn member(id: OpId, summary: &'static str, routes: &'static [Route]) -> Operation {
     row(id, summary, routes, &[])
-}
-
-const fn keystone(method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
-    Route {
-        method,
-        path,
-        endpoint,
-        selector: None,
-    }
 }
 
 pub(super) const ROWS: &[Operation] = &[
@@ -438,23 +422,23 @@ pub(super) const ROWS: &[Operation] = &[
         OpId::KeystoneDiscovery,
         "Keystone v3 discovery document",
         &[
-            keystone("GET", "/v3", Endpoint::KeystoneDiscovery),
-            keystone("GET", "/v3/", Endpoint::KeystoneDiscovery),
+            at_endpoint("GET", "/v3", Endpoint::KeystoneDiscovery),
+            at_endpoint("GET", "/v3/", Endpoint::KeystoneDiscovery),
         ],
     ),
     public(
         OpId::KeystoneIssueToken,
         "Issue a token (password or token method, any scope)",
-        &[keystone("POST", "/v3/auth/tokens", Endpoint::KeystoneIssueToken)],
+        &[at_endpoint("POST", "/v3/auth/tokens", Endpoint::KeystoneIssueToken)],
     ),
     member(
         OpId::KeystoneValidateToken,
         "Validate a token (X-Auth-Token and X-Subject-Token)",
-        &[keystone("GET", "/v3/auth/tokens", Endpoint::KeystoneValidateToken)],
+        &[at_endpoint("GET", "/v3/auth/tokens", Endpoint::KeystoneValidateToken)],
     ),
     member(
         OpId::KeystoneCheckToken,
         "Check a token (X-Auth-Token and X-Subject-Token)",
-        &[keystone("HEAD", "/v3/auth/tokens", Endpoint::KeystoneCheckToken)],
+        &[at_endpoint("HEAD", "/v3/auth/tokens", Endpoint::KeystoneCheckToken)],
     ),
 ];

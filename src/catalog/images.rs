@@ -1,15 +1,6 @@
 //! Images: Glance v2 and Nova's image proxy over the same inventory.
 
-use super::{row, Endpoint, OpId, Operation, Route};
-
-const fn at(method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
-    Route {
-        method,
-        path,
-        endpoint,
-        selector: None,
-    }
-}
+use super::{route as at, row, Endpoint, OpId, Operation};
 
 pub(super) const ROWS: &[Operation] = &[
     row(

@@ -279,6 +279,53 @@ pub(crate) const fn row(
     }
 }
 
+/// One route without a body selector.
+pub(crate) const fn route(method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
+    Route {
+        method,
+        path,
+        endpoint,
+        selector: None,
+    }
+}
+
+/// The same paths with one method, endpoint and body selector.
+pub(crate) const fn selected<const N: usize>(
+    method: &'static str,
+    paths: [&'static str; N],
+    endpoint: Endpoint,
+    selector: Selector,
+) -> [Route; N] {
+    let mut out = [route(method, paths[0], endpoint); N];
+    let mut i = 0;
+    while i < N {
+        out[i] = Route {
+            method,
+            path: paths[i],
+            endpoint,
+            selector: Some(selector),
+        };
+        i += 1;
+    }
+    out
+}
+
+/// A row anyone may call, without credentials.
+pub(crate) const fn public(id: OpId, summary: &'static str, routes: &'static [Route]) -> Operation {
+    Operation {
+        access: Access::Public,
+        ..row(id, summary, routes, &[])
+    }
+}
+
+/// A row for the account administrator.
+pub(crate) const fn administrator(id: OpId, summary: &'static str, routes: &'static [Route]) -> Operation {
+    Operation {
+        access: Access::Administrator,
+        ..row(id, summary, routes, &[])
+    }
+}
+
 /// Routes of one endpoint: `routes!(Endpoint: "GET" "/path", ...)`, with an
 /// optional body selector after `@`.
 macro_rules! routes {

@@ -1,30 +1,7 @@
 //! The service's own documents and its operator API: version discovery
 //! for compute and images, fault injection, explain, suggest and audit.
 
-use super::{row, Access, Endpoint, OpId, Operation, Route};
-
-const fn at(method: &'static str, path: &'static str, endpoint: Endpoint) -> Route {
-    Route {
-        method,
-        path,
-        endpoint,
-        selector: None,
-    }
-}
-
-const fn public(id: OpId, summary: &'static str, routes: &'static [Route]) -> Operation {
-    Operation {
-        access: Access::Public,
-        ..row(id, summary, routes, &[])
-    }
-}
-
-const fn administrator(id: OpId, summary: &'static str, routes: &'static [Route]) -> Operation {
-    Operation {
-        access: Access::Administrator,
-        ..row(id, summary, routes, &[])
-    }
-}
+use super::{administrator, public, route as at, Endpoint, OpId, Operation};
 
 pub(super) const ROWS: &[Operation] = &[
     public(
