@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
 
+mod common;
+
 use chrono::Utc;
 use ecsd::catalog::{admit, CATALOG};
 use ecsd::domain::{ControlError, PowerState, Server, TaskState, VmState};
@@ -93,26 +95,7 @@ fn table() -> String {
 
 #[test]
 fn admission_table_matches_golden_file() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/admission.txt");
-    let actual = table();
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(path, &actual).expect("write golden file");
-        return;
-    }
-    let expected = std::fs::read_to_string(path).expect("golden file exists; run with UPDATE_GOLDEN=1 to create it");
-    if expected != actual {
-        let diff: Vec<String> = expected
-            .lines()
-            .zip(actual.lines())
-            .filter(|(e, a)| e != a)
-            .take(10)
-            .map(|(e, a)| format!("- {e}\n+ {a}"))
-            .collect();
-        panic!(
-            "admission table changed (UPDATE_GOLDEN=1 to accept):\n{}",
-            diff.join("\n")
-        );
-    }
+    common::assert_golden("admission.txt", &table());
 }
 
 #[test]

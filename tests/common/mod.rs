@@ -310,3 +310,30 @@ pub async fn admin_token(k: &Kit) -> String {
 pub async fn user_token(k: &Kit, name: &str) -> String {
     token_for(k, name, USER_PASSWORD, "ecsd", &k.caller.project_id).await
 }
+
+/// Compares `actual` with the golden file `tests/golden/<name>`, or writes it
+/// when `UPDATE_GOLDEN` is set. A difference fails with the first lines
+/// that differ.
+pub fn assert_golden(name: &str, actual: &str) {
+    let path = format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).expect("golden file exists; run with UPDATE_GOLDEN=1 to create it");
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .filter(|(e, a)| e != a)
+            .take(10)
+            .map(|(e, a)| format!("- {e}\n+ {a}"))
+            .collect();
+        panic!(
+            "{name} changed (UPDATE_GOLDEN=1 to accept):\n{}\n({} lines expected, {} now)",
+            diff.join("\n"),
+            expected.lines().count(),
+            actual.lines().count()
+        );
+    }
+}
