@@ -97,3 +97,24 @@ pub struct InstanceActionEvent {
     pub traceback: Option<String>,
     pub host: Option<String>,
 }
+
+impl InstanceActionEvent {
+    /// An event that starts now and has not finished.
+    pub fn started(event: &str) -> InstanceActionEvent {
+        InstanceActionEvent {
+            event: event.to_string(),
+            start_time: Utc::now(),
+            finish_time: None,
+            result: None,
+            traceback: None,
+            host: None,
+        }
+    }
+
+    /// The event finished now with `result` (`Success` or `Error`).
+    pub fn finished(mut self, result: &str) -> InstanceActionEvent {
+        self.finish_time = Some(Utc::now());
+        self.result = Some(result.to_string());
+        self
+    }
+}

@@ -1,8 +1,6 @@
 //! Nova instance-action events: a step opens its workflow's event for it
 //! (closing the one before); the job's end closes the last one.
 
-use chrono::Utc;
-
 use super::Engine;
 use crate::control::workflows::{Flow, Step};
 use crate::domain::{ControlResult, InstanceActionEvent, Job};
@@ -20,20 +18,11 @@ impl Engine {
         // Close the previous event, then open this one.
         if let Some(prev) = action.events.last() {
             if prev.finish_time.is_none() {
-                let mut done = prev.clone();
-                done.finish_time = Some(Utc::now());
-                done.result = Some("Success".into());
+                let done = prev.clone().finished("Success");
                 self.store.record_event(server_id, &job.request_id, &done).await?;
             }
         }
-        let event = InstanceActionEvent {
-            event: name.to_string(),
-            start_time: Utc::now(),
-            finish_time: None,
-            result: None,
-            traceback: None,
-            host: None,
-        };
+        let event = InstanceActionEvent::started(name);
         self.store.record_event(server_id, &job.request_id, &event).await
     }
 
@@ -55,16 +44,8 @@ impl Engine {
             .rev()
             .find(|e| e.finish_time.is_none())
             .cloned()
-            .unwrap_or(InstanceActionEvent {
-                event: name.to_string(),
-                start_time: Utc::now(),
-                finish_time: None,
-                result: None,
-                traceback: None,
-                host: None,
-            });
-        event.finish_time = Some(Utc::now());
-        event.result = Some(result.to_string());
+            .unwrap_or_else(|| InstanceActionEvent::started(name))
+            .finished(result);
         if result == "Error" {
             event.traceback = job.fail_reason.clone();
         }

@@ -58,14 +58,8 @@ pub async fn apply(
     job.end_time = Some(Utc::now());
     let relock = lock.locked_by.is_some() && server.locked;
     let action = action.filter(|_| !relock).map(|mut a| {
-        a.events.push(InstanceActionEvent {
-            event: flow.event(&Step::Finish).to_string(),
-            start_time: Utc::now(),
-            finish_time: Some(Utc::now()),
-            result: Some("Success".into()),
-            traceback: None,
-            host: None,
-        });
+        a.events
+            .push(InstanceActionEvent::started(flow.event(&Step::Finish)).finished("Success"));
         a
     });
     if !store.set_lock(&server.id, lock, job, action.as_ref()).await? {

@@ -108,8 +108,9 @@ fn check_image<'a>(cx: &Admission<'a>, image_id: &str, native: bool) -> ControlR
 }
 
 /// The steps both variants share, up to defining the VM.
-fn reimage(image_id: Option<String>) -> Vec<Step> {
-    vec![
+/// A new system disk from the image, then (if asked) power on, then finish.
+fn reimage(image_id: Option<String>, power_on: bool) -> Vec<Step> {
+    let mut steps = vec![
         Step::PowerOff { hard: false },
         Step::Task(TaskState::RebuildBlockDeviceMapping),
         Step::CreateSystemVolume {
@@ -121,7 +122,12 @@ fn reimage(image_id: Option<String>) -> Vec<Step> {
             flavor_id: None,
             image_id,
         },
-    ]
+    ];
+    if power_on {
+        steps.push(Step::PowerOn);
+    }
+    steps.push(Step::Finish);
+    steps
 }
 
 const EVENT: &str = "compute_rebuild_instance";
@@ -130,13 +136,11 @@ pub struct Rebuild<'a>(pub &'a RebuildInput);
 
 impl Flow for Rebuild<'_> {
     fn plan(&self, run: &RunState) -> Vec<Step> {
-        let mut steps = reimage(Some(self.0.image_id.clone()));
         // Nova powers a rebuilt server on, and off again if it was stopped.
-        if run.prev_vm_state != Some(VmState::Stopped) {
-            steps.push(Step::PowerOn);
-        }
-        steps.push(Step::Finish);
-        steps
+        reimage(
+            Some(self.0.image_id.clone()),
+            run.prev_vm_state != Some(VmState::Stopped),
+        )
     }
 
     fn event(&self, _step: &Step) -> &'static str {
@@ -172,12 +176,7 @@ pub struct ReinstallOs<'a>(pub &'a ReinstallOsInput);
 
 impl Flow for ReinstallOs<'_> {
     fn plan(&self, run: &RunState) -> Vec<Step> {
-        let mut steps = reimage(self.0.image_id.clone());
-        if self.0.restart_after && run.was_running {
-            steps.push(Step::PowerOn);
-        }
-        steps.push(Step::Finish);
-        steps
+        reimage(self.0.image_id.clone(), self.0.restart_after && run.was_running)
     }
 
     fn event(&self, _step: &Step) -> &'static str {
