@@ -34,7 +34,12 @@ impl Service {
             parent_id: parent.map(str::to_string),
             project_id: caller.project_id.clone(),
             user_id: caller.user_id.clone(),
-            job_type: row.job_type().to_string(),
+            job_type: if parent.is_some() {
+                row.sub_job_type()
+            } else {
+                row.job_type()
+            }
+            .to_string(),
             operation: row.name().to_string(),
             server_id: server_id.map(str::to_string),
             params,
@@ -190,7 +195,6 @@ impl Service {
             self.authorizer.authorize(caller, row, Some(s)).await?;
         }
         let parent = Job {
-            job_type: row.job_type().to_string(),
             // The parent may end only once every sub-job exists and has ended.
             params: serde_json::json!({ "sub_jobs_total": servers.len() }),
             ..self.new_job(caller, row, None, None, serde_json::Value::Null, request_id)?

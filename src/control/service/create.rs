@@ -147,7 +147,6 @@ impl Service {
         self.authorizer.authorize(caller, row, None).await?;
         let (flavor, image) = self.validate_create(&spec)?;
         let parent = Job {
-            job_type: "createServer".into(),
             params: serde_json::json!({ "sub_jobs_total": spec.count }),
             ..self.new_job(caller, row, None, None, serde_json::Value::Null, request_id)?
         };
@@ -172,8 +171,7 @@ impl Service {
                     ..RunState::default()
                 },
             };
-            let mut job = self.new_job(caller, row, Some(&id), Some(&parent.id), params.to_value()?, request_id)?;
-            job.job_type = "createSingleServer".into();
+            let job = self.new_job(caller, row, Some(&id), Some(&parent.id), params.to_value()?, request_id)?;
             let mut metadata = spec.metadata.clone();
             metadata.insert("charging_mode".into(), "0".into());
             metadata.insert("vpc_id".into(), spec.vpc_id.clone());
