@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::is_legacy;
-use super::server_body::{admin_pass, check_name};
+use super::server_body::{admin_pass, check_name, ServerFields};
 use crate::api::body::{self, fields, invalid, missing, only_keys, present, py, string_field, wrong_type};
 use crate::api::microversion::Microversion;
 use crate::api::Req;
@@ -169,22 +169,8 @@ impl ResizeBody {
 
 /// `rebuild`: the new image, and what else the server may change with it.
 #[derive(Deserialize)]
-struct RebuildBody {
-    #[serde(default, rename = "imageRef", deserialize_with = "present")]
-    image_ref: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    name: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    metadata: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    key_name: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    user_data: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    description: Option<Value>,
-    #[serde(default, rename = "adminPass", deserialize_with = "present")]
-    admin_pass: Option<Value>,
-}
+#[serde(transparent)]
+struct RebuildBody(ServerFields);
 
 impl RebuildBody {
     /// The keys the schema allows at microversion `mv`.
@@ -222,16 +208,17 @@ impl RebuildBody {
 
     /// The input and the admin password (given or generated).
     fn into_input(self, raw: &Value) -> ControlResult<(RebuildInput, String)> {
-        let image_id = match self.image_ref {
+        let RebuildBody(shared) = self;
+        let image_id = match shared.image_ref {
             Some(Value::String(i)) if is_uuid(&i) => i,
             Some(v) => return Err(invalid("imageRef", &v, &format!("'{}' is not a 'uuid'", py(&v)))),
             None => return Err(missing("rebuild", raw, "imageRef")),
         };
-        let rename = string_field("name", self.name.as_ref())?;
+        let rename = string_field("name", shared.name.as_ref())?;
         if let Some(n) = &rename {
             check_name(n)?;
         }
-        let metadata = match &self.metadata {
+        let metadata = match &shared.metadata {
             Some(md) => Some(body::string_map(md, "metadata")?),
             None => None,
         };
@@ -241,11 +228,11 @@ impl RebuildBody {
             image_id,
             rename,
             metadata,
-            key_name: clearable(self.key_name),
-            user_data: clearable(self.user_data),
-            description: clearable(self.description),
+            key_name: clearable(shared.key_name),
+            user_data: clearable(shared.user_data),
+            description: clearable(shared.description),
         };
-        Ok((input, admin_pass(self.admin_pass.as_ref())?))
+        Ok((input, admin_pass(shared.admin_pass.as_ref())?))
     }
 }
 

@@ -26,32 +26,40 @@ pub(super) struct CreateBody {
     scheduler_hints_legacy: Option<Value>,
 }
 
+/// The fields create and rebuild share: the image, and what the server
+/// carries from it.
+#[derive(Deserialize)]
+pub(super) struct ServerFields {
+    #[serde(default, rename = "imageRef", deserialize_with = "present")]
+    pub image_ref: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub metadata: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub key_name: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub user_data: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    pub description: Option<Value>,
+    #[serde(default, rename = "adminPass", deserialize_with = "present")]
+    pub admin_pass: Option<Value>,
+}
+
 #[derive(Deserialize)]
 struct ServerBody {
-    #[serde(default, deserialize_with = "present")]
-    name: Option<Value>,
-    #[serde(default, rename = "imageRef", deserialize_with = "present")]
-    image_ref: Option<Value>,
+    #[serde(flatten)]
+    shared: ServerFields,
     #[serde(default, rename = "flavorRef", deserialize_with = "present")]
     flavor_ref: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     networks: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    metadata: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     min_count: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     tags: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     availability_zone: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    key_name: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    user_data: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    description: Option<Value>,
-    #[serde(default, rename = "adminPass", deserialize_with = "present")]
-    admin_pass: Option<Value>,
 }
 
 /// A checked create request.
@@ -73,7 +81,8 @@ impl CreateBody {
             .ok_or_else(|| ControlError::bad_request("'server' is a required property"))?;
         body::object("server", &raw)?;
         let s: ServerBody = fields(&raw)?;
-        let name = match s.name {
+        let shared = s.shared;
+        let name = match shared.name {
             Some(Value::String(n)) if !n.is_empty() => n,
             Some(v @ Value::String(_)) => {
                 return Err(invalid("name", &v, &format!("'{}' should be non-empty", py(&v))))
@@ -82,7 +91,7 @@ impl CreateBody {
             None => return Err(missing("server", &raw, "name")),
         };
         check_name(&name)?;
-        let image_id = match &s.image_ref {
+        let image_id = match &shared.image_ref {
             Some(Value::String(i)) => last_segment(i),
             _ => {
                 return Err(ControlError::bad_request(
@@ -99,7 +108,7 @@ impl CreateBody {
             None if mv.at_least(37) => return Err(missing("server", &raw, "networks")),
             n => nics(n)?,
         };
-        let metadata = match &s.metadata {
+        let metadata = match &shared.metadata {
             None | Some(Value::Null) => BTreeMap::new(),
             Some(v) => body::string_map(v, "metadata")?,
         };
@@ -131,15 +140,15 @@ impl CreateBody {
             data_volumes: Vec::new(),
             availability_zone: string_field("availability_zone", s.availability_zone.as_ref())?
                 .map(|z| z.split(':').next().unwrap_or_default().to_string()),
-            key_name: string_field("key_name", s.key_name.as_ref())?,
-            user_data: string_field("user_data", s.user_data.as_ref())?,
+            key_name: string_field("key_name", shared.key_name.as_ref())?,
+            user_data: string_field("user_data", shared.user_data.as_ref())?,
             metadata,
             tags,
-            description: string_field("description", s.description.as_ref())?.unwrap_or_default(),
+            description: string_field("description", shared.description.as_ref())?.unwrap_or_default(),
             dedicated_host_id: dedicated,
             auto_rename: true,
         };
-        let admin_pass = admin_pass(s.admin_pass.as_ref())?;
+        let admin_pass = admin_pass(shared.admin_pass.as_ref())?;
         Ok(NewServer { spec, admin_pass })
     }
 }
