@@ -168,3 +168,48 @@ pub fn parse_query(q: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------- bodies as structs
+//
+// A dialect reads a body into a struct with one `Option<Value>` per key it
+// knows (serde names the keys), then checks each field in the order and with
+// the messages of the JSON schema it copies.
+
+/// For `#[serde(default, deserialize_with = "present")]`: a key given as
+/// `null` reads as `Some(Value::Null)`, not as an absent key.
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// The struct `T` read from an object (its other keys are ignored here).
+pub fn fields<T: serde::de::DeserializeOwned>(v: &Value) -> ControlResult<T> {
+    <T as serde::Deserialize>::deserialize(v)
+        .map_err(|e| ControlError::bad_request(format!("Malformed request body: {e}")))
+}
+
+/// The object at `key`, or the schema's type error naming it.
+pub fn object<'a>(key: &str, v: &'a Value) -> ControlResult<&'a Map<String, Value>> {
+    match v {
+        Value::Object(m) => Ok(m),
+        _ => Err(wrong_type(key, v, "'object'")),
+    }
+}
+
+/// `<value> is not of type <types>` (`types` as the schema lists them).
+pub fn wrong_type(key: &str, v: &Value, types: &str) -> ControlError {
+    invalid(key, v, &format!("{} is not of type {types}", py(v)))
+}
+
+/// A required key missing from `parent` (whose value the message shows).
+pub fn missing(parent: &str, parent_value: &Value, key: &str) -> ControlError {
+    invalid(parent, parent_value, &format!("'{key}' is a required property"))
+}
+
+/// An optional string field of a struct-read body (null counts as absent).
+pub fn string_field(key: &str, v: Option<&Value>) -> ControlResult<Option<String>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(v) => Err(wrong_type(key, v, "'string'")),
+    }
+}

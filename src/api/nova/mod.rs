@@ -1,0 +1,96 @@
+//! The Nova dialect: `/v2` and `/v2.1` servers, actions, instance actions
+//! and flavors, with the server representation of each microversion.
+
+mod action_bodies;
+mod actions;
+mod flavors;
+mod instance_actions;
+mod server_body;
+mod servers;
+mod views;
+
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use super::{ApiResult, AppState, Req};
+use crate::catalog::Endpoint;
+use crate::domain::ControlError;
+
+pub use views::server_view;
+
+pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
+    use axum::http::Method;
+    match (endpoint, &req.method) {
+        (Endpoint::NovaServers, &Method::POST) => servers::create(st, req).await,
+        (Endpoint::NovaServers, _) => servers::list(st, req, false).await,
+        (Endpoint::NovaServersDetail, _) => servers::list(st, req, true).await,
+        (Endpoint::NovaServer, &Method::DELETE) => servers::delete(st, req).await,
+        (Endpoint::NovaServer, _) => servers::show(st, req).await,
+        (Endpoint::NovaServerAction, _) => actions::action(st, req).await,
+        (Endpoint::NovaInstanceActions, _) => instance_actions::list(st, req).await,
+        (Endpoint::NovaInstanceAction, _) => instance_actions::show(st, req).await,
+        (Endpoint::NovaFlavors, _) => flavors::list(st, req, false).await,
+        (Endpoint::NovaFlavorsDetail, _) => flavors::list(st, req, true).await,
+        (Endpoint::NovaFlavor, _) => flavors::show(st, req).await,
+        (Endpoint::NovaImages, _) | (Endpoint::NovaImage, _) => {
+            super::images::handle_compute_proxy(st, endpoint, req).await
+        }
+        _ => Err(ControlError::internal("not a Nova endpoint")),
+    }
+}
+
+fn empty(status: StatusCode) -> Response {
+    let mut resp = status.into_response();
+    resp.headers_mut()
+        .insert("content-type", HeaderValue::from_static("application/json"));
+    resp
+}
+
+/// A 202 with the server body and its `Location` (create and rebuild).
+fn accepted_server(st: &AppState, req: &Req, server_id: &str, body: Value) -> Response {
+    let mut resp = (StatusCode::ACCEPTED, Json(body)).into_response();
+    if let Ok(loc) = HeaderValue::from_str(&format!(
+        "{}/{}/{}/servers/{server_id}",
+        st.public_url,
+        version_prefix(req),
+        req.caller.project_id,
+    )) {
+        resp.headers_mut().insert("location", loc);
+    }
+    resp
+}
+
+fn secs(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Nova's naive timestamps (no zone, microseconds).
+fn naive(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// The legacy `/v2/` routes, lenient about unknown body fields.
+fn is_legacy(req: &Req) -> bool {
+    req.path.starts_with("/v2/")
+}
+
+fn version_prefix(req: &Req) -> &'static str {
+    if is_legacy(req) {
+        "v2"
+    } else {
+        "v2.1"
+    }
+}
+
+fn links(st: &AppState, req: &Req, kind: &str, id: &str) -> Value {
+    let p = &req.caller.project_id;
+    json!([
+        {"rel": "self", "href": format!("{}/{}/{p}/{kind}/{id}", st.public_url, version_prefix(req))},
+        {"rel": "bookmark", "href": format!("{}/{p}/{kind}/{id}", st.public_url)},
+    ])
+}
