@@ -213,3 +213,55 @@ pub fn string_field(key: &str, v: Option<&Value>) -> ControlResult<Option<String
         Some(v) => Err(wrong_type(key, v, "'string'")),
     }
 }
+
+// ---------------------------------------------------------------- typed bodies
+
+/// Reads an object whose fields were already checked with the functions
+/// above into its typed form. The checks give the messages; a failure here
+/// means a check let through what the type refuses.
+pub fn typed<T: serde::de::DeserializeOwned>(obj: &Map<String, Value>) -> ControlResult<T> {
+    serde_json::from_value(Value::Object(obj.clone()))
+        .map_err(|e| ControlError::bad_request(format!("Malformed request body: {e}")))
+}
+
+/// A field read with one of the checkers above, so that a typed body takes
+/// exactly what the checker takes (`"true"` for a boolean, `"40"` for an integer).
+fn read_with<'de, D, T>(
+    d: D,
+    check: fn(&Map<String, Value>, &str) -> ControlResult<Option<T>>,
+) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize as _;
+    let field = Map::from_iter([(String::new(), Value::deserialize(d)?)]);
+    check(&field, "").map_err(serde::de::Error::custom)
+}
+
+/// `#[serde(default, deserialize_with = "lenient_bool")]`: as [`opt_bool`].
+pub fn lenient_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    read_with(d, opt_bool)
+}
+
+/// `#[serde(default, deserialize_with = "lenient_int")]`: as [`opt_int`].
+pub fn lenient_int<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    read_with(d, opt_int)
+}
+
+/// `#[serde(default, deserialize_with = "list_or_empty")]`: a list, where
+/// anything else counts as no list at all.
+pub fn list_or_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    use serde::Deserialize as _;
+    match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<_, _>>()
+            .map_err(serde::de::Error::custom),
+        _ => Ok(Vec::new()),
+    }
+}
