@@ -11,19 +11,27 @@ use crate::store::JobStore;
 pub(super) fn write_job(tx: &Transaction, j: &Job) -> DbResult<()> {
     // Unfinished parents stay runnable too, so recovery can close them.
     let runnable = !j.status.is_final();
-    tx.execute(
-        "INSERT INTO jobs (id, parent_id, project_id, status, runnable, seq, doc)
-         VALUES (?1, ?2, ?3, ?4, ?5, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?6)
-         ON CONFLICT(id) DO UPDATE SET status = excluded.status, runnable = excluded.runnable, doc = excluded.doc",
-        params![
-            j.id,
-            j.parent_id,
-            j.project_id,
-            j.status.as_str(),
-            runnable as i64,
-            to_doc(j)?
-        ],
+    let doc = to_doc(j)?;
+    let updated = tx.execute(
+        "UPDATE jobs SET status = ?2, runnable = ?3, doc = ?4 WHERE id = ?1",
+        params![j.id, j.status.as_str(), runnable as i64, doc],
     )?;
+    if updated == 0 {
+        let seq = SqliteStore::next_seq(tx, "jobs", 1)?;
+        tx.execute(
+            "INSERT INTO jobs (id, parent_id, project_id, status, runnable, seq, doc)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                j.id,
+                j.parent_id,
+                j.project_id,
+                j.status.as_str(),
+                runnable as i64,
+                seq,
+                doc
+            ],
+        )?;
+    }
     Ok(())
 }
 

@@ -117,6 +117,18 @@ impl SqliteStore {
         })
     }
 
+    /// Takes `n` numbers from a counter in the writer's transaction; returns
+    /// the first. The counter is a single keyed row: the cost never grows
+    /// with history.
+    fn next_seq(tx: &rusqlite::Transaction, name: &str, n: i64) -> DbResult<i64> {
+        let last: i64 = tx.query_row(
+            "UPDATE counters SET value = value + ?2 WHERE name = ?1 RETURNING value",
+            rusqlite::params![name, n],
+            |r| r.get(0),
+        )?;
+        Ok(last - n + 1)
+    }
+
     fn with<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> ControlResult<T> {
         let conn = self.conn.lock();
         Ok(f(&conn)?)

@@ -1,4 +1,6 @@
-//! The tables and indexes, created when missing on every open.
+//! The tables and indexes, created when missing on every open. Sequence
+//! numbers come from `counters` (seeded once from existing rows), so no
+//! write looks at the size of a table.
 
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -49,4 +51,7 @@ CREATE INDEX IF NOT EXISTS audit_time ON audit(time);
 CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id TEXT NOT NULL,
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
 CREATE TABLE IF NOT EXISTS server_locks (server_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('jobs', (SELECT COALESCE(MAX(seq), 0) FROM jobs));
+INSERT OR IGNORE INTO counters (name, value) VALUES ('servers', (SELECT COALESCE(MAX(seq), 0) FROM servers));
 "#;

@@ -113,10 +113,10 @@ impl ServerStore for SqliteStore {
         actions: &[InstanceAction],
     ) -> ControlResult<()> {
         self.tx(|tx| {
-            let base: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM servers", [], |r| r.get(0))?;
+            let first = SqliteStore::next_seq(tx, "servers", servers.len() as i64)?;
             for (i, s) in servers.iter().enumerate() {
                 let mut s = s.clone();
-                s.seq = base + 1 + i as i64;
+                s.seq = first + i as i64;
                 write_server(tx, &s)?;
             }
             for v in volumes {
