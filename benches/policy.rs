@@ -11,20 +11,7 @@ use ecsd::iam::{self, CompiledPolicy, Context, PolicySet, Request};
 use serde_json::json;
 
 /// Seed row 7 (native resize) with its dependents.
-const ROW_7: &[&str] = &[
-    "ecs:servers:resize",
-    "ecs:servers:get",
-    "evs:volumes:list",
-    "evs:volumes:create",
-    "evs:volumes:get",
-    "evs:volumes:attach",
-    "evs:volumes:detach",
-    "evs:volumes:manage",
-    "vpc:ports:get",
-    "vpc:ports:update",
-    "vpc:ports:create",
-    "vpc:ports:delete",
-];
+const ROW_7: &[&str] = ecsd::catalog::nova::NATIVE_RESIZE_ACTIONS;
 
 const SERVER: &str = "ECS:local-1:0123456789abcdef0123456789abcdef:instance:9e0263ee-542a-4114-bf4a-5dd14d3f8a18";
 
