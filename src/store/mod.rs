@@ -11,20 +11,74 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group, InstanceAction,
-    InstanceActionEvent, Job, JobStepRecord, LockRecord, Page, Port, Project, Server, ServerFilter, TokenRecord, User,
-    Volume,
+    AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group, InstanceAction, Job,
+    JobStepRecord, LockRecord, Page, Port, Project, Server, ServerFilter, TokenRecord, User, Volume,
 };
 
 /// Everything written when a server is claimed for an operation, in one
-/// transaction: the server's new record (generation + 1), its job and the
-/// instance action. A lost race returns `Ok(false)`.
+/// transaction: the server's new record (generation + 1), its job (already
+/// leased to the node that will run it) and the instance action. A lost
+/// race returns `Ok(false)`.
 #[derive(Debug, Clone)]
 pub struct Claim {
     pub server: Server,
     pub expected_generation: i64,
     pub job: Job,
+    pub lease: Lease,
     pub action: Option<InstanceAction>,
+}
+
+/// The right to run a job: the node holding it, the epoch in which it took
+/// it (raised each time the job changes hands) and until when it holds it
+/// without renewing. Every write a worker makes for its job is fenced on
+/// owner and epoch, so a worker that lost its lease can no longer write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub owner: String,
+    pub epoch: i64,
+    pub until: DateTime<Utc>,
+}
+
+/// One fenced commit of a running job, in one transaction: the lease is
+/// checked and renewed, the step that ended is closed, the next step is
+/// logged before it runs, and the job, the server (compare-and-swap on its
+/// generation) and the instance action are written.
+#[derive(Debug, Clone, Copy)]
+pub struct StepCommit<'a> {
+    pub job: &'a Job,
+    pub lease: &'a Lease,
+    /// The step that just ended, with its result (`ok`, `error`).
+    pub ended: Option<(i64, &'a str)>,
+    /// The step about to run, logged before it does.
+    pub begins: Option<(i64, &'a str)>,
+    pub server: ServerWrite<'a>,
+    pub action: Option<&'a InstanceAction>,
+}
+
+/// What a [`StepCommit`] does with the job's server. Unless the job has
+/// let go of it, the commit only happens while the server is at the
+/// generation the job last saw, so a job whose server was taken by another
+/// notices at its next commit.
+#[derive(Debug, Clone, Copy)]
+pub enum ServerWrite<'a> {
+    /// The step left the record as it was: only check its generation.
+    Unchanged { id: &'a str, generation: i64 },
+    /// The server's new record (generation + 1) and the generation it must still have.
+    Changed { next: &'a Server, expected: i64 },
+    /// The job no longer owns the server (it was superseded): leave it alone.
+    Untouched,
+}
+
+/// What became of a [`StepCommit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Written; `attempts` counts the runs of the step that begins (0 if none).
+    Committed { attempts: i64 },
+    /// The server's generation moved: another job owns it now. Only the
+    /// lease renewal was written.
+    ServerMoved,
+    /// Another node holds the job now; nothing was written.
+    LeaseLost,
 }
 
 /// Settings kept with the data (e.g. this node's id).
@@ -117,7 +171,7 @@ pub trait ServerStore: Send + Sync {
     ) -> ControlResult<(Vec<Server>, usize)>;
     /// All servers on a host or not deleted, for placement and recovery.
     async fn live_servers(&self) -> ControlResult<Vec<Server>>;
-    /// Compare-and-swap claim plus job and action insert.
+    /// Compare-and-swap claim plus leased job and action insert.
     async fn claim(&self, claim: &Claim) -> ControlResult<bool>;
     /// Writes a server record if its generation is unchanged; bumps it.
     async fn update_server(&self, server: &Server, expected_generation: i64) -> ControlResult<bool>;
@@ -132,12 +186,9 @@ pub trait ServerStore: Send + Sync {
     async fn delete_port(&self, id: &str) -> ControlResult<()>;
     async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>>;
 
-    // ---- instance actions ----
-    async fn put_action(&self, a: &InstanceAction) -> ControlResult<()>;
+    // ---- instance actions (written with their job's claim and steps) ----
     async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>>;
     async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>>;
-    /// Adds or replaces (by event name) an event of an action.
-    async fn record_event(&self, server_id: &str, request_id: &str, event: &InstanceActionEvent) -> ControlResult<()>;
 
     // ---- server locks ----
     /// Writes a server's lock with its finished job and (optional) action in
@@ -156,27 +207,20 @@ pub trait ServerStore: Send + Sync {
 /// Durable jobs and the log of their steps.
 #[async_trait]
 pub trait JobStore: Send + Sync {
+    /// Writes jobs no worker runs (batch parents, refused sub-jobs).
     async fn insert_jobs(&self, jobs: &[Job]) -> ControlResult<()>;
     async fn get_job(&self, id: &str) -> ControlResult<Option<Job>>;
     async fn sub_jobs(&self, parent_id: &str) -> ControlResult<Vec<Job>>;
-    /// Unfinished jobs with a workflow whose lease is free, expired or ours.
-    async fn runnable_jobs(&self, node: &str, now: DateTime<Utc>) -> ControlResult<Vec<Job>>;
-    /// Takes or extends the lease on an unfinished job; false if another
-    /// node holds it or the job has finished.
-    async fn lease_job(&self, job_id: &str, node: &str, until: DateTime<Utc>) -> ControlResult<bool>;
-    /// Writes a job record (status, step, params) under our lease.
+    /// Unfinished jobs whose lease is free or expired, and those leased to
+    /// `also_held_by` (a node recovering its own jobs after a restart).
+    async fn runnable_jobs(&self, also_held_by: Option<&str>, now: DateTime<Utc>) -> ControlResult<Vec<Job>>;
+    /// Takes or renews the lease on an unfinished job (a new epoch when it
+    /// changes hands); `None` if another node holds it or it has finished.
+    async fn lease_job(&self, job_id: &str, node: &str, until: DateTime<Utc>) -> ControlResult<Option<Lease>>;
+    /// Writes a job that no worker holds (a batch parent's status).
     async fn put_job(&self, job: &Job) -> ControlResult<()>;
-    /// Logs the start of a step before it runs; returns the attempt number.
-    async fn begin_step(&self, job_id: &str, index: i64, name: &str) -> ControlResult<i64>;
-    /// Marks a step done and writes the job and (optionally) the server in
-    /// one transaction. The server write is a compare-and-swap.
-    async fn complete_step(
-        &self,
-        job: &Job,
-        index: i64,
-        result: &str,
-        server: Option<(&Server, i64)>,
-    ) -> ControlResult<bool>;
+    /// A worker's fenced write for its job; see [`StepCommit`].
+    async fn commit_step(&self, commit: StepCommit<'_>) -> ControlResult<StepOutcome>;
     async fn job_steps(&self, job_id: &str) -> ControlResult<Vec<JobStepRecord>>;
 }
 

@@ -1,54 +1,38 @@
-//! Nova instance-action events: a step opens its workflow's event for it
+//! Nova instance-action events, kept on the worker's copy of the action and
+//! written with each step's commit: a step opens its workflow's event
 //! (closing the one before); the job's end closes the last one.
 
-use super::Engine;
-use crate::control::workflows::{Flow, Step};
-use crate::domain::{ControlResult, InstanceActionEvent, Job};
+use crate::domain::{InstanceAction, InstanceActionEvent};
 
-impl Engine {
-    pub(super) async fn start_event(&self, job: &Job, flow: &dyn Flow, step: &Step) -> ControlResult<()> {
-        let Some(server_id) = &job.server_id else { return Ok(()) };
-        let name = flow.event(step);
-        let Some(action) = self.store.get_action(server_id, &job.request_id).await? else {
-            return Ok(());
-        };
-        if action.events.iter().any(|e| e.event == name) {
-            return Ok(());
-        }
-        // Close the previous event, then open this one.
-        if let Some(prev) = action.events.last() {
-            if prev.finish_time.is_none() {
-                let done = prev.clone().finished("Success");
-                self.store.record_event(server_id, &job.request_id, &done).await?;
-            }
-        }
-        let event = InstanceActionEvent::started(name);
-        self.store.record_event(server_id, &job.request_id, &event).await
+/// Opens event `name` unless the action has it already, closing the open one before it.
+pub(super) fn open(action: &mut InstanceAction, name: &str) {
+    if action.events.iter().any(|e| e.event == name) {
+        return;
     }
+    if let Some(prev) = action.events.last_mut() {
+        if prev.finish_time.is_none() {
+            *prev = prev.clone().finished("Success");
+        }
+    }
+    action.events.push(InstanceActionEvent::started(name));
+    action.updated_at = chrono::Utc::now();
+}
 
-    pub(super) async fn finish_event(
-        &self,
-        job: &Job,
-        flow: &dyn Flow,
-        step: &Step,
-        result: &str,
-    ) -> ControlResult<()> {
-        let Some(server_id) = &job.server_id else { return Ok(()) };
-        let Some(action) = self.store.get_action(server_id, &job.request_id).await? else {
-            return Ok(());
-        };
-        let name = flow.event(step);
-        let mut event = action
-            .events
-            .iter()
-            .rev()
-            .find(|e| e.finish_time.is_none())
-            .cloned()
-            .unwrap_or_else(|| InstanceActionEvent::started(name))
-            .finished(result);
-        if result == "Error" {
-            event.traceback = job.fail_reason.clone();
+/// Closes the open event (or event `name`, opened and closed at once, if
+/// none is open) with `result`; an error carries its traceback.
+pub(super) fn close(action: &mut InstanceAction, name: &str, result: &str, traceback: Option<String>) {
+    let index = match action.events.iter().rposition(|e| e.finish_time.is_none()) {
+        Some(i) => i,
+        None => {
+            action.events.push(InstanceActionEvent::started(name));
+            action.events.len() - 1
         }
-        self.store.record_event(server_id, &job.request_id, &event).await
+    };
+    let mut event = action.events[index].clone().finished(result);
+    if result == "Error" {
+        event.traceback = traceback;
+        action.message = Some("Error".into());
     }
+    action.events[index] = event;
+    action.updated_at = chrono::Utc::now();
 }

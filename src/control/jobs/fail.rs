@@ -4,73 +4,81 @@
 
 use chrono::Utc;
 
+use super::events;
+use super::run::{Committed, Held};
 use super::Engine;
 use crate::control::workflows::{Flow, OnFailure, RunState, Step};
-use crate::domain::{ControlResult, Fault, Job, JobStatus, VmState};
+use crate::domain::{ControlResult, Fault, JobStatus, VmState};
 use crate::driver::DriverError;
+use crate::store::{ServerWrite, StepCommit, StepOutcome};
 
 impl Engine {
     pub(super) async fn fail(
         &self,
-        job: &mut Job,
+        held: &mut Held,
         flow: &dyn Flow,
         steps: &[Step],
         at: usize,
         run: &RunState,
         err: DriverError,
     ) -> ControlResult<()> {
+        let job = &mut held.job;
         tracing::warn!(job = %job.id, op = %job.operation, step = steps[at].name(), code = %err.code, reason = %err.reason, "step failed");
         let destructive = steps[..=at].iter().any(|s| s.destructive());
         job.status = JobStatus::Fail;
         job.end_time = Some(Utc::now());
         job.error_code = Some(err.code.clone());
         job.fail_reason = Some(err.reason.clone());
-        let server = match self
-            .store
-            .get_server(job.server_id.as_deref().unwrap_or_default())
-            .await?
-        {
-            Some(s) if s.current_job.as_deref() == Some(job.id.as_str()) => Some(s),
-            _ => None,
-        };
-        let write = server.map(|s| {
-            let generation = s.generation;
-            let mut next = s;
-            next.task_state = None;
-            next.current_job = None;
-            next.generation = generation + 1;
-            next.updated = Utc::now();
-            if destructive || flow.on_failure() == OnFailure::Error {
-                next.vm_state = VmState::Error;
-                next.fault = Some(Fault {
-                    code: 500,
-                    message: err.reason.clone(),
-                    details: format!("{} failed at step {}: {}", job.operation, steps[at].name(), err.code),
-                    created: Utc::now(),
-                });
-            } else if let Some(prev) = run.prev_vm_state {
-                // Nothing was changed yet: roll back to where the server was.
-                next.vm_state = prev;
-            }
-            (next, generation)
-        });
-        if !self.commit_step(job, at as i64, "error", write).await? {
-            self.end_superseded(job).await?;
-            return Ok(());
+        let mut next = held.server.clone();
+        next.task_state = None;
+        next.current_job = None;
+        next.generation = held.server.generation + 1;
+        next.updated = Utc::now();
+        if destructive || flow.on_failure() == OnFailure::Error {
+            next.vm_state = VmState::Error;
+            next.fault = Some(Fault {
+                code: 500,
+                message: err.reason.clone(),
+                details: format!("{} failed at step {}: {}", job.operation, steps[at].name(), err.code),
+                created: Utc::now(),
+            });
+        } else if let Some(prev) = run.prev_vm_state {
+            // Nothing was changed yet: roll back to where the server was.
+            next.vm_state = prev;
         }
-        self.finish_event(job, flow, &steps[at], "Error").await?;
-        Ok(())
+        let traceback = job.fail_reason.clone();
+        if let Some(a) = &mut held.action {
+            events::close(a, flow.event(&steps[at]), "Error", traceback);
+        }
+        match self.commit(held, Some((at, "error")), None, Some(next), steps).await? {
+            Committed::Yes | Committed::Fenced => Ok(()),
+            Committed::Superseded => self.end_superseded(held).await,
+        }
     }
 
-    /// Commits a step with the server's new record. Lock and unlock may
-    /// change a claimed server meanwhile (they are allowed during any
-    /// task): their fields are carried over and the write retried. False
-    /// when another job has taken the server.
-    pub(super) async fn end_superseded(&self, job: &mut Job) -> ControlResult<()> {
+    /// Ends a job whose server another job has taken: the job fails, and
+    /// nothing of the server is written.
+    pub(super) async fn end_superseded(&self, held: &mut Held) -> ControlResult<()> {
+        let job = &mut held.job;
         job.status = JobStatus::Fail;
         job.end_time = Some(Utc::now());
         job.error_code = Some("Ecs.0603".into());
         job.fail_reason = Some("The operation was superseded by another operation on the server.".into());
-        self.store.put_job(job).await
+        // The server and its action belong to the job that took it now.
+        let outcome = self
+            .store
+            .commit_step(StepCommit {
+                job: &held.job,
+                lease: &held.lease,
+                ended: None,
+                begins: None,
+                server: ServerWrite::Untouched,
+                action: None,
+            })
+            .await?;
+        if outcome == StepOutcome::LeaseLost {
+            tracing::warn!(job = %held.job.id, "lease lost to another node; stopping");
+        }
+        Ok(())
     }
 }

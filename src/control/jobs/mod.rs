@@ -1,7 +1,10 @@
-//! The job engine: workers lease runnable jobs and run their workflow steps,
-//! logging each step before it runs and committing its effect with the
-//! job's progress. After a crash, recovery re-runs the current step (every
-//! step is an idempotent "ensure"), so an acknowledged job always finishes.
+//! The job engine: workers run leased jobs' workflow steps, logging each
+//! step before it runs and committing its effect with the job's progress,
+//! every write fenced on the lease. A job claimed through this node's API
+//! is handed to a worker at once; a scan picks up what is left (jobs of a
+//! crashed or stalled node whose lease expired, and this node's own after
+//! a restart). Recovery re-runs the current step (every step is an
+//! idempotent "ensure"), so an acknowledged job always finishes.
 
 mod events;
 mod fail;
@@ -17,13 +20,22 @@ use chrono::Utc;
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
-use crate::domain::ControlResult;
 use crate::domain::Inventory;
+use crate::domain::{ControlResult, InstanceAction, Job, Server};
 use crate::driver::ComputeDriver;
-use crate::store::Store;
+use crate::store::{Lease, Store};
 
-/// How long a lease lasts without a heartbeat before another node may take the job.
+/// How long a lease lasts without a commit before another node may take the job.
 const LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
+/// A job just claimed through the API, with what the claim wrote, so the
+/// worker starts without reading anything back.
+pub struct Claimed {
+    pub job: Job,
+    pub lease: Lease,
+    pub server: Server,
+    pub action: Option<InstanceAction>,
+}
 
 /// Where a simulated crash stops a job (tests of recovery use it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +52,11 @@ pub struct Engine {
     driver: Arc<dyn ComputeDriver>,
     inventory: Arc<dyn Inventory>,
     node: String,
+    /// How long a lease lasts (shorter in tests of fencing).
+    lease: chrono::TimeDelta,
+    /// True while [`Engine::run`] is running: claimed jobs go straight to a
+    /// worker. Otherwise (tests driving `run_pending`) they wait in the store.
+    live: AtomicBool,
     wake: Notify,
     running: Mutex<HashSet<String>>,
     stopping: AtomicBool,
@@ -57,11 +74,24 @@ impl Engine {
         inventory: Arc<dyn Inventory>,
         node: String,
     ) -> Arc<Engine> {
+        Self::with_lease(store, driver, inventory, node, LEASE)
+    }
+
+    /// An engine whose leases last `lease` (tests of fencing use short ones).
+    pub fn with_lease(
+        store: Arc<dyn Store>,
+        driver: Arc<dyn ComputeDriver>,
+        inventory: Arc<dyn Inventory>,
+        node: String,
+        lease: chrono::TimeDelta,
+    ) -> Arc<Engine> {
         Arc::new(Engine {
             store,
             driver,
             inventory,
             node,
+            lease,
+            live: AtomicBool::new(false),
             wake: Notify::new(),
             running: Mutex::new(HashSet::new()),
             stopping: AtomicBool::new(false),
@@ -91,14 +121,59 @@ impl Engine {
         self.wake.notify_one();
     }
 
+    /// A lease for a job this node is about to claim: epoch 1, the first.
+    pub fn new_lease(&self) -> Lease {
+        Lease {
+            owner: self.node.clone(),
+            epoch: 1,
+            until: Utc::now() + self.lease,
+        }
+    }
+
+    /// Hands a just-claimed job to a worker (when the engine is running).
+    pub fn submit(self: &Arc<Self>, claimed: Claimed) {
+        if !self.live.load(Ordering::SeqCst) || self.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        if !self.running.lock().insert(claimed.job.id.clone()) {
+            return;
+        }
+        let me = Arc::clone(self);
+        tokio::spawn(async move {
+            let Claimed {
+                job,
+                lease,
+                server,
+                action,
+            } = claimed;
+            me.work(job, lease, Some((server, action))).await;
+        });
+    }
+
+    /// Runs one job in this task, then lets it go.
+    async fn work(&self, job: Job, lease: Lease, held: Option<(Server, Option<InstanceAction>)>) {
+        let id = job.id.clone();
+        if let Err(e) = self.run_job(job, lease, held).await {
+            tracing::error!(job = %id, error = %e, "job run failed; will retry");
+        }
+        self.running.lock().remove(&id);
+        self.idle.notify_waiters();
+    }
+
     /// The scan loop; returns once `shutdown` was called and running jobs
     /// reached a step boundary.
     pub async fn run(self: Arc<Self>) {
+        self.live.store(true, Ordering::SeqCst);
+        let mut first = true;
         loop {
             if self.stopping.load(Ordering::SeqCst) {
                 break;
             }
-            if let Err(e) = self.scan().await {
+            // Only the first scan takes this node's own leased jobs: they
+            // are left from before a restart. Later ones are running here.
+            let own = first.then_some(self.node.as_str());
+            first = false;
+            if let Err(e) = self.scan(own).await {
                 tracing::error!(error = %e, "job scan failed");
             }
             tokio::select! {
@@ -125,8 +200,8 @@ impl Engine {
         self.wake.notify_one();
     }
 
-    async fn scan(self: &Arc<Self>) -> ControlResult<()> {
-        let jobs = self.store.runnable_jobs(&self.node, Utc::now()).await?;
+    async fn scan(self: &Arc<Self>, own: Option<&str>) -> ControlResult<()> {
+        let jobs = self.store.runnable_jobs(own, Utc::now()).await?;
         for job in jobs {
             if job.server_id.is_none() {
                 self.refresh_parent(&job.id).await?;
@@ -135,28 +210,29 @@ impl Engine {
             if !self.running.lock().insert(job.id.clone()) {
                 continue;
             }
-            // The list may be older than a run that just ended: lease only an
-            // unfinished job and start from its stored state, not the listed one.
-            let fresh = match self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await? {
-                true => self.store.get_job(&job.id).await?.filter(|j| !j.status.is_final()),
-                false => None,
-            };
-            let Some(job) = fresh else {
+            let Some((job, lease)) = self.take(&job.id).await? else {
                 self.running.lock().remove(&job.id);
                 continue;
             };
             let me = Arc::clone(self);
-            tokio::spawn(async move {
-                let id = job.id.clone();
-                if let Err(e) = me.run_job(job).await {
-                    tracing::error!(job = %id, error = %e, "job run failed; will retry");
-                }
-                me.running.lock().remove(&id);
-                me.idle.notify_waiters();
-                me.wake();
-            });
+            tokio::spawn(async move { me.work(job, lease, None).await });
         }
         Ok(())
+    }
+
+    /// Leases a listed job and reads it back. The list may be older than a
+    /// run that just ended: only an unfinished job is taken, from its
+    /// stored state, not the listed one.
+    async fn take(&self, job_id: &str) -> ControlResult<Option<(Job, Lease)>> {
+        let Some(lease) = self
+            .store
+            .lease_job(job_id, &self.node, Utc::now() + self.lease)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let job = self.store.get_job(job_id).await?.filter(|j| !j.status.is_final());
+        Ok(job.map(|j| (j, lease)))
     }
 
     /// Runs every runnable job to its end in the calling task, one after the
@@ -165,18 +241,15 @@ impl Engine {
     pub async fn run_pending(&self) -> ControlResult<usize> {
         let mut ran = 0;
         loop {
-            let jobs = self.store.runnable_jobs(&self.node, Utc::now()).await?;
+            let jobs = self.store.runnable_jobs(Some(&self.node), Utc::now()).await?;
             let mut progressed = false;
             for job in jobs {
                 if job.server_id.is_none() {
                     self.refresh_parent(&job.id).await?;
                     continue;
                 }
-                if !self.store.lease_job(&job.id, &self.node, Utc::now() + LEASE).await? {
-                    continue;
-                }
-                if let Some(job) = self.store.get_job(&job.id).await?.filter(|j| !j.status.is_final()) {
-                    self.run_job(job).await?;
+                if let Some((job, lease)) = self.take(&job.id).await? {
+                    self.run_job(job, lease, None).await?;
                     ran += 1;
                     progressed = true;
                 }

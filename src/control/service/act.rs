@@ -5,6 +5,7 @@ use chrono::Utc;
 
 use super::Service;
 use crate::catalog::{self, OpId, Operation, Workflow};
+use crate::control::jobs::Claimed;
 use crate::control::workflows::{self, lock, Admission, JobParams, RunState, WorkInput};
 use crate::domain::{hex_id, Caller, ControlError, ControlResult, InstanceAction, Job, JobStatus, Server};
 use crate::store::Claim;
@@ -144,7 +145,8 @@ impl Service {
         let claim = Claim {
             server: next.clone(),
             expected_generation: server.generation,
-            job: job.clone(),
+            job,
+            lease: self.engine.new_lease(),
             action,
         };
         if !self.store.claim(&claim).await? {
@@ -156,11 +158,15 @@ impl Service {
                 ),
             });
         }
-        self.engine.wake();
-        Ok(Accepted {
-            job_id: job.id,
-            server: next,
-        })
+        let Claim { job, lease, action, .. } = claim;
+        let job_id = job.id.clone();
+        self.engine.submit(Claimed {
+            job,
+            lease,
+            server: next.clone(),
+            action,
+        });
+        Ok(Accepted { job_id, server: next })
     }
 
     /// A Huawei batch (start, stop, reboot, delete): one parent job, one

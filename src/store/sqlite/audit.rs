@@ -11,7 +11,8 @@ use crate::store::AuditStore;
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append_audit(&self, records: &[AuditRecord]) -> ControlResult<()> {
-        self.tx(|tx| {
+        let records = records.to_owned();
+        self.write(move |tx| {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO audit (time, domain_id, user_id, project_id, operation, decision, doc)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -24,15 +25,17 @@ impl AuditStore for SqliteStore {
                     r.project_id,
                     r.operation,
                     r.decision,
-                    to_doc(r)?
+                    to_doc(&r)?
                 ])?;
             }
             Ok(())
         })
+        .await
     }
 
     async fn query_audit(&self, f: &AuditFilter) -> ControlResult<Vec<AuditRecord>> {
-        self.read(|c| {
+        let f = f.to_owned();
+        self.read(move |c| {
             let mut sql = String::from("SELECT seq, doc FROM audit WHERE 1 = 1");
             let mut args: Vec<String> = Vec::new();
             let mut add = |clause: &str, v: String| {
@@ -78,10 +81,11 @@ impl AuditStore for SqliteStore {
                 })
                 .collect()
         })
+        .await
     }
 
     async fn prune_audit(&self, before: DateTime<Utc>, keep: usize) -> ControlResult<u64> {
-        self.with(|c| {
+        self.write(move |c| {
             let old = c.execute("DELETE FROM audit WHERE time < ?1", [ts(before)])?;
             let extra = c.execute(
                 "DELETE FROM audit WHERE seq <= (SELECT seq FROM audit ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
@@ -89,5 +93,6 @@ impl AuditStore for SqliteStore {
             )?;
             Ok((old + extra) as u64)
         })
+        .await
     }
 }

@@ -1,5 +1,6 @@
-//! The embedded store: one SQLite file in WAL mode under the data directory.
-//! Short transactions only; no transaction is held while a job runs. Each
+//! The embedded store: one SQLite file in WAL mode under the data directory,
+//! written by one thread that group-commits concurrent callers' work and
+//! read by a few others. No transaction is held while a job runs. Each
 //! family of the store trait is implemented in its own file.
 
 use std::path::Path;
@@ -9,28 +10,51 @@ mod identity;
 mod jobs;
 mod schema;
 mod servers;
+mod threads;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use parking_lot::Mutex;
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::MetaStore;
 use crate::domain::{ControlError, ControlResult};
 use schema::SCHEMA;
+use threads::Threads;
 
-/// One writer connection, and a few read-only ones so that reads run in
-/// parallel with each other and with the writer (WAL allows it).
+/// The store's connections live on their own threads (see [`threads`]):
+/// one writer that group-commits, and a few readers that run in parallel
+/// with each other and with the writer (WAL allows it).
 pub struct SqliteStore {
-    conn: Mutex<Connection>,
-    readers: Vec<Mutex<Connection>>,
-    next_reader: std::sync::atomic::AtomicUsize,
+    threads: Threads,
 }
 
 /// Read connections per store.
 const READERS: usize = 4;
+
+/// How hard a commit is pushed to disk before it is acknowledged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyncMode {
+    /// SQLite `synchronous = NORMAL` in WAL mode: a commit is in the log
+    /// (the OS's page cache) before it is acknowledged, so it survives the
+    /// process being killed; the last commits may be lost on power loss.
+    #[default]
+    Normal,
+    /// `synchronous = FULL`: the log is fsynced on every commit (once per
+    /// group-committed batch), so an acknowledged change survives power loss.
+    Full,
+}
+
+impl SyncMode {
+    fn pragma(self) -> &'static str {
+        match self {
+            SyncMode::Normal => "NORMAL",
+            SyncMode::Full => "FULL",
+        }
+    }
+}
 
 /// A failure inside a store call: SQLite's own, or one already in domain
 /// terms (a document that does not parse). Only this module knows SQLite;
@@ -80,11 +104,26 @@ fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
+/// Owned query parameters, for statements that run on a store thread.
+type Key = Vec<Value>;
+
+/// `key![a, b]`: owned parameters from borrowed values.
+macro_rules! key {
+    ($($v:expr),* $(,)?) => { vec![$(rusqlite::types::Value::from(($v).to_owned())),*] };
+}
+pub(crate) use key;
+
 impl SqliteStore {
-    /// Opens (creating if needed) `ecsd.db` in `dir`.
+    /// Opens (creating if needed) `ecsd.db` in `dir`, syncing as `NORMAL`.
     pub fn open(dir: &Path) -> ControlResult<Self> {
+        Self::open_with(dir, SyncMode::default())
+    }
+
+    /// Opens (creating if needed) `ecsd.db` in `dir`.
+    pub fn open_with(dir: &Path, sync: SyncMode) -> ControlResult<Self> {
         let path = dir.join("ecsd.db");
-        let mut store = Self::init(Connection::open(&path).map_err(db)?)?;
+        let writer = init(Connection::open(&path).map_err(db)?, sync)?;
+        let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let r = Connection::open_with_flags(
                 &path,
@@ -92,109 +131,117 @@ impl SqliteStore {
             )
             .map_err(db)?;
             r.busy_timeout(std::time::Duration::from_secs(5)).map_err(db)?;
-            store.readers.push(Mutex::new(r));
+            readers.push(r);
         }
-        Ok(store)
+        Ok(SqliteStore {
+            threads: Threads::start(writer, readers)?,
+        })
     }
 
     /// A private in-memory database, for tests.
     pub fn in_memory() -> ControlResult<Self> {
-        Ok(Self::init(Connection::open_in_memory().map_err(db)?)?)
-    }
-
-    fn init(conn: Connection) -> DbResult<Self> {
-        // WAL + NORMAL survives a killed process: committed transactions are
-        // in the log before the reply is sent.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(SCHEMA)?;
+        let writer = init(Connection::open_in_memory().map_err(db)?, SyncMode::default())?;
         Ok(SqliteStore {
-            conn: Mutex::new(conn),
-            readers: Vec::new(),
-            next_reader: Default::default(),
+            threads: Threads::start(writer, Vec::new())?,
         })
     }
 
     /// Takes `n` numbers from a counter in the writer's transaction; returns
     /// the first. The counter is a single keyed row: the cost never grows
     /// with history.
-    fn next_seq(tx: &rusqlite::Transaction, name: &str, n: i64) -> DbResult<i64> {
-        let last: i64 = tx.query_row(
-            "UPDATE counters SET value = value + ?2 WHERE name = ?1 RETURNING value",
-            rusqlite::params![name, n],
-            |r| r.get(0),
-        )?;
+    fn next_seq(c: &Connection, name: &str, n: i64) -> DbResult<i64> {
+        let last: i64 = c
+            .prepare_cached("UPDATE counters SET value = value + ?2 WHERE name = ?1 RETURNING value")?
+            .query_row(rusqlite::params![name, n], |r| r.get(0))?;
         Ok(last - n + 1)
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> ControlResult<T> {
-        let conn = self.conn.lock();
-        Ok(f(&conn)?)
+    /// Runs `f` in the writer's next group-committed batch, inside its own
+    /// savepoint; answers once the batch is durable.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    ) -> ControlResult<T> {
+        self.threads.write(f).await
     }
 
-    /// Runs a read on a free read connection (the writer when there are none).
-    fn read<T>(&self, f: impl FnOnce(&Connection) -> DbResult<T>) -> ControlResult<T> {
-        if self.readers.is_empty() {
-            return self.with(f);
-        }
-        let start = self.next_reader.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        for i in 0..self.readers.len() {
-            if let Some(conn) = self.readers[(start + i) % self.readers.len()].try_lock() {
-                return Ok(f(&conn)?);
-            }
-        }
-        let conn = self.readers[start % self.readers.len()].lock();
-        Ok(f(&conn)?)
+    /// Runs a read on a reader thread.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> DbResult<T> + Send + 'static,
+    ) -> ControlResult<T> {
+        self.threads.read(f).await
     }
 
-    fn tx<T>(&self, f: impl FnOnce(&Transaction) -> DbResult<T>) -> ControlResult<T> {
-        let mut conn = self.conn.lock();
-        let tx = conn.transaction().map_err(db)?;
-        let out = f(&tx)?;
-        tx.commit().map_err(db)?;
-        Ok(out)
-    }
-
-    fn get_doc<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Option<T>> {
-        self.read(|c| {
-            let doc: Option<String> = c.prepare_cached(sql)?.query_row(key, |r| r.get(0)).optional()?;
+    async fn get_doc<T: DeserializeOwned + Send + 'static>(
+        &self,
+        sql: &'static str,
+        key: Key,
+    ) -> ControlResult<Option<T>> {
+        self.read(move |c| {
+            let doc: Option<String> = c
+                .prepare_cached(sql)?
+                .query_row(rusqlite::params_from_iter(key), |r| r.get(0))
+                .optional()?;
             Ok(doc.map(|d| from_doc(&d)).transpose()?)
         })
+        .await
     }
 
-    fn get_docs<T: DeserializeOwned>(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Vec<T>> {
-        self.read(|c| {
+    async fn get_docs<T: DeserializeOwned + Send + 'static>(
+        &self,
+        sql: &'static str,
+        key: Key,
+    ) -> ControlResult<Vec<T>> {
+        self.read(move |c| {
             let mut stmt = c.prepare_cached(sql)?;
-            let rows = stmt.query_map(key, |r| r.get::<_, String>(0))?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(key), |r| r.get::<_, String>(0))?;
             let mut out = Vec::new();
             for row in rows {
                 out.push(from_doc(&row?)?);
             }
             Ok(out)
         })
+        .await
     }
+}
+
+/// Sets up the writer connection: WAL, the sync mode, the schema.
+fn init(conn: Connection, sync: SyncMode) -> ControlResult<Connection> {
+    let setup = |conn: &Connection| -> rusqlite::Result<()> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", sync.pragma())?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(256);
+        conn.execute_batch(SCHEMA)?;
+        schema::migrate(conn)
+    };
+    setup(&conn).map_err(db)?;
+    Ok(conn)
 }
 
 #[async_trait]
 impl MetaStore for SqliteStore {
     async fn get_meta(&self, key: &str) -> ControlResult<Option<String>> {
-        self.read(|c| {
-            Ok(
-                c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                    .optional()?,
-            )
+        let key = key.to_string();
+        self.read(move |c| {
+            Ok(c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))
+                .optional()?)
         })
+        .await
     }
 
     async fn set_meta(&self, key: &str, value: &str) -> ControlResult<()> {
-        self.with(|c| {
-            c.execute(
+        let (key, value) = (key.to_string(), value.to_string());
+        self.write(move |c| {
+            c.prepare_cached(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )?;
+            )?
+            .execute([key, value])?;
             Ok(())
         })
+        .await
     }
 }

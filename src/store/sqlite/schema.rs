@@ -24,7 +24,7 @@ CREATE INDEX IF NOT EXISTS ports_server ON ports(server_id);
 CREATE INDEX IF NOT EXISTS ports_subnet ON ports(subnet_id);
 CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, parent_id TEXT, project_id TEXT NOT NULL,
     status TEXT NOT NULL, runnable INTEGER NOT NULL, lease_owner TEXT, lease_until TEXT,
-    seq INTEGER NOT NULL, doc TEXT NOT NULL);
+    seq INTEGER NOT NULL, doc TEXT NOT NULL, lease_epoch INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS jobs_parent ON jobs(parent_id);
 CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(runnable, seq);
 CREATE TABLE IF NOT EXISTS job_steps (job_id TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL,
@@ -55,3 +55,18 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 INSERT OR IGNORE INTO counters (name, value) VALUES ('jobs', (SELECT COALESCE(MAX(seq), 0) FROM jobs));
 INSERT OR IGNORE INTO counters (name, value) VALUES ('servers', (SELECT COALESCE(MAX(seq), 0) FROM servers));
 "#;
+
+/// Brings a database made by an earlier version up to [`SCHEMA`]: columns
+/// added since are added here (CREATE TABLE IF NOT EXISTS leaves old
+/// tables as they were).
+pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let has_epoch: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name = 'lease_epoch'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_epoch == 0 {
+        conn.execute_batch("ALTER TABLE jobs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0")?;
+    }
+    Ok(())
+}

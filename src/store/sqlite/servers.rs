@@ -2,57 +2,96 @@
 //! and instance actions.
 
 use async_trait::async_trait;
-use chrono::Utc;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use super::jobs::write_job;
-use super::{from_doc, to_doc, ts, DbResult, SqliteStore};
-use crate::domain::{
-    ControlResult, InstanceAction, InstanceActionEvent, Job, LockRecord, Port, Server, VmState, Volume,
-};
+use super::jobs::{write_job, JobRow};
+use super::{from_doc, key, to_doc, ts, DbResult, Key, SqliteStore};
+use crate::domain::{ControlResult, InstanceAction, Job, LockRecord, Port, Server, VmState, Volume};
 use crate::domain::{Page, ServerFilter};
 use crate::store::{Claim, ServerStore};
 
-fn write_server(tx: &Transaction, s: &Server) -> DbResult<()> {
-    tx.execute(
+/// A server as written: its queried columns and document, made on the
+/// caller's thread so the writer only writes.
+pub(super) struct ServerRow {
+    id: String,
+    project_id: String,
+    generation: i64,
+    deleted: bool,
+    doc: String,
+}
+
+impl ServerRow {
+    pub(super) fn of(s: &Server) -> ControlResult<ServerRow> {
+        Ok(ServerRow {
+            id: s.id.clone(),
+            project_id: s.project_id.clone(),
+            generation: s.generation,
+            deleted: s.vm_state == VmState::Deleted,
+            doc: to_doc(s)?,
+        })
+    }
+}
+
+/// An instance action as written.
+pub(super) struct ActionRow {
+    server_id: String,
+    request_id: String,
+    start_time: String,
+    doc: String,
+}
+
+impl ActionRow {
+    pub(super) fn of(a: &InstanceAction) -> ControlResult<ActionRow> {
+        Ok(ActionRow {
+            server_id: a.server_id.clone(),
+            request_id: a.request_id.clone(),
+            start_time: ts(a.start_time),
+            doc: to_doc(a)?,
+        })
+    }
+}
+
+fn insert_server(c: &Connection, s: &ServerRow, seq: i64) -> DbResult<()> {
+    c.prepare_cached(
         "INSERT INTO servers (id, project_id, seq, generation, deleted, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, deleted = excluded.deleted, doc = excluded.doc",
-        params![
-            s.id,
-            s.project_id,
-            s.seq,
-            s.generation,
-            (s.vm_state == VmState::Deleted) as i64,
-            to_doc(s)?
-        ],
-    )?;
+    )?
+    .execute(params![s.id, s.project_id, seq, s.generation, s.deleted as i64, s.doc])?;
     Ok(())
 }
 
-fn write_action(tx: &Transaction, a: &InstanceAction) -> DbResult<()> {
-    tx.execute(
+/// Writes a server's new record if its generation is still `expected`.
+pub(super) fn cas_server(c: &Connection, s: &ServerRow, expected: i64) -> DbResult<bool> {
+    let n = c
+        .prepare_cached("UPDATE servers SET generation = ?1, deleted = ?2, doc = ?3 WHERE id = ?4 AND generation = ?5")?
+        .execute(params![s.generation, s.deleted as i64, s.doc, s.id, expected])?;
+    Ok(n == 1)
+}
+
+pub(super) fn write_action(c: &Connection, a: &ActionRow) -> DbResult<()> {
+    c.prepare_cached(
         "INSERT INTO instance_actions (server_id, request_id, start_time, doc) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(server_id, request_id) DO UPDATE SET doc = excluded.doc",
-        params![a.server_id, a.request_id, ts(a.start_time), to_doc(a)?],
-    )?;
+    )?
+    .execute(params![a.server_id, a.request_id, a.start_time, a.doc])?;
     Ok(())
 }
 
-fn write_volume(tx: &Connection, v: &Volume) -> DbResult<()> {
-    tx.execute(
+fn write_volume(c: &Connection, id: &str, server_id: Option<&str>, doc: &str) -> DbResult<()> {
+    c.prepare_cached(
         "INSERT INTO volumes (id, server_id, doc) VALUES (?1, ?2, ?3)
          ON CONFLICT(id) DO UPDATE SET server_id = excluded.server_id, doc = excluded.doc",
-        params![v.id, v.server_id, to_doc(v)?],
-    )?;
+    )?
+    .execute(params![id, server_id, doc])?;
     Ok(())
 }
 
-fn write_port(tx: &Connection, p: &Port) -> DbResult<()> {
-    tx.execute(
+fn write_port(c: &Connection, p: &Port, doc: &str) -> DbResult<()> {
+    c.prepare_cached(
         "INSERT INTO ports (id, server_id, subnet_id, ip, doc) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(id) DO UPDATE SET server_id = excluded.server_id, doc = excluded.doc",
-        params![p.id, p.server_id, p.subnet_id, p.ip_address, to_doc(p)?],
-    )?;
+    )?
+    .execute(params![p.id, p.server_id, p.subnet_id, p.ip_address, doc])?;
     Ok(())
 }
 
@@ -112,32 +151,42 @@ impl ServerStore for SqliteStore {
         jobs: &[Job],
         actions: &[InstanceAction],
     ) -> ControlResult<()> {
-        self.tx(|tx| {
-            let first = SqliteStore::next_seq(tx, "servers", servers.len() as i64)?;
+        let servers = servers.iter().map(ServerRow::of).collect::<ControlResult<Vec<_>>>()?;
+        let volumes = volumes
+            .iter()
+            .map(|v| Ok((v.id.clone(), v.server_id.clone(), to_doc(v)?)))
+            .collect::<ControlResult<Vec<_>>>()?;
+        let ports = ports
+            .iter()
+            .map(|p| Ok((p.clone(), to_doc(p)?)))
+            .collect::<ControlResult<Vec<_>>>()?;
+        let jobs = jobs.iter().map(JobRow::of).collect::<ControlResult<Vec<_>>>()?;
+        let actions = actions.iter().map(ActionRow::of).collect::<ControlResult<Vec<_>>>()?;
+        self.write(move |c| {
+            let first = SqliteStore::next_seq(c, "servers", servers.len() as i64)?;
             for (i, s) in servers.iter().enumerate() {
-                let mut s = s.clone();
-                s.seq = first + i as i64;
-                write_server(tx, &s)?;
+                insert_server(c, s, first + i as i64)?;
             }
-            for v in volumes {
-                write_volume(tx, v)?;
+            for (id, server_id, doc) in &volumes {
+                write_volume(c, id, server_id.as_deref(), doc)?;
             }
-            for p in ports {
-                write_port(tx, p)?;
+            for (p, doc) in &ports {
+                write_port(c, p, doc)?;
             }
-            for j in jobs {
-                write_job(tx, j)?;
+            for j in &jobs {
+                write_job(c, j, None)?;
             }
-            for a in actions {
-                write_action(tx, a)?;
+            for a in &actions {
+                write_action(c, a)?;
             }
             Ok(())
         })
+        .await
     }
 
     async fn get_server(&self, id: &str) -> ControlResult<Option<Server>> {
         let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.id = ?1");
-        Ok(self.servers_with_locks(&sql, &[&id])?.pop())
+        Ok(self.servers_with_locks(sql, key![id]).await?.pop())
     }
 
     async fn list_servers(
@@ -147,7 +196,9 @@ impl ServerStore for SqliteStore {
         page: Page,
     ) -> ControlResult<(Vec<Server>, usize)> {
         let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.project_id = ?1 AND (s.deleted = 0 OR ?2) ORDER BY s.seq");
-        let rows = self.servers_with_locks(&sql, &[&project_id, &filter.include_deleted])?;
+        let rows = self
+            .servers_with_locks(sql, key![project_id, filter.include_deleted])
+            .await?;
         let mut all = Vec::with_capacity(rows.len());
         for s in rows {
             let ports = if filter.ip_contains.is_some() {
@@ -171,134 +222,108 @@ impl ServerStore for SqliteStore {
 
     async fn live_servers(&self) -> ControlResult<Vec<Server>> {
         let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.deleted = 0 ORDER BY s.seq");
-        self.servers_with_locks(&sql, &[])
+        self.servers_with_locks(sql, key![]).await
     }
 
     async fn claim(&self, claim: &Claim) -> ControlResult<bool> {
-        self.tx(|tx| {
-            let n = tx.execute(
-                "UPDATE servers SET generation = ?1, deleted = ?2, doc = ?3 WHERE id = ?4 AND generation = ?5",
-                params![
-                    claim.server.generation,
-                    (claim.server.vm_state == VmState::Deleted) as i64,
-                    to_doc(&claim.server)?,
-                    claim.server.id,
-                    claim.expected_generation
-                ],
-            )?;
-            if n != 1 {
+        let server = ServerRow::of(&claim.server)?;
+        let expected = claim.expected_generation;
+        let job = JobRow::of(&claim.job)?;
+        let lease = claim.lease.clone();
+        let action = claim.action.as_ref().map(ActionRow::of).transpose()?;
+        self.write(move |c| {
+            if !cas_server(c, &server, expected)? {
                 return Ok(false);
             }
-            write_job(tx, &claim.job)?;
-            if let Some(a) = &claim.action {
-                write_action(tx, a)?;
+            write_job(c, &job, Some(&lease))?;
+            if let Some(a) = &action {
+                write_action(c, a)?;
             }
             Ok(true)
         })
+        .await
     }
 
     async fn update_server(&self, server: &Server, expected_generation: i64) -> ControlResult<bool> {
-        self.with(|c| {
-            let n = c.execute(
-                "UPDATE servers SET generation = ?1, deleted = ?2, doc = ?3 WHERE id = ?4 AND generation = ?5",
-                params![
-                    server.generation,
-                    (server.vm_state == VmState::Deleted) as i64,
-                    to_doc(server)?,
-                    server.id,
-                    expected_generation
-                ],
-            )?;
-            Ok(n == 1)
-        })
+        let row = ServerRow::of(server)?;
+        self.write(move |c| cas_server(c, &row, expected_generation)).await
     }
 
     async fn volumes_of(&self, server_id: &str) -> ControlResult<Vec<Volume>> {
         self.get_docs(
             "SELECT doc FROM volumes WHERE server_id = ?1 ORDER BY id",
-            &[&server_id],
+            key![server_id],
         )
+        .await
     }
 
     async fn get_volume(&self, id: &str) -> ControlResult<Option<Volume>> {
-        self.get_doc("SELECT doc FROM volumes WHERE id = ?1", &[&id])
+        self.get_doc("SELECT doc FROM volumes WHERE id = ?1", key![id]).await
     }
 
     async fn put_volume(&self, v: &Volume) -> ControlResult<()> {
-        self.with(|c| write_volume(c, v))
+        let (id, server_id, doc) = (v.id.clone(), v.server_id.clone(), to_doc(v)?);
+        self.write(move |c| write_volume(c, &id, server_id.as_deref(), &doc))
+            .await
     }
 
     async fn delete_volume(&self, id: &str) -> ControlResult<()> {
-        self.with(|c| {
-            c.execute("DELETE FROM volumes WHERE id = ?1", [id])?;
+        let id = id.to_string();
+        self.write(move |c| {
+            c.prepare_cached("DELETE FROM volumes WHERE id = ?1")?.execute([id])?;
             Ok(())
         })
+        .await
     }
 
     async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>> {
-        self.get_docs("SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id", &[&server_id])
+        self.get_docs(
+            "SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id",
+            key![server_id],
+        )
+        .await
     }
 
     async fn put_port(&self, p: &Port) -> ControlResult<()> {
-        self.with(|c| write_port(c, p))
+        let (p, doc) = (p.clone(), to_doc(p)?);
+        self.write(move |c| write_port(c, &p, &doc)).await
     }
 
     async fn delete_port(&self, id: &str) -> ControlResult<()> {
-        self.with(|c| {
-            c.execute("DELETE FROM ports WHERE id = ?1", [id])?;
+        let id = id.to_string();
+        self.write(move |c| {
+            c.prepare_cached("DELETE FROM ports WHERE id = ?1")?.execute([id])?;
             Ok(())
         })
+        .await
     }
 
     async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>> {
-        self.read(|c| {
+        let subnet_id = subnet_id.to_string();
+        self.read(move |c| {
             let mut stmt = c.prepare_cached("SELECT ip FROM ports WHERE subnet_id = ?1")?;
             let rows = stmt
                 .query_map([subnet_id], |r| r.get::<_, String>(0))?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
-    }
-
-    async fn put_action(&self, a: &InstanceAction) -> ControlResult<()> {
-        self.tx(|tx| write_action(tx, a))
+        .await
     }
 
     async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>> {
         self.get_doc(
             "SELECT doc FROM instance_actions WHERE server_id = ?1 AND request_id = ?2",
-            &[&server_id, &request_id],
+            key![server_id, request_id],
         )
+        .await
     }
 
     async fn list_actions(&self, server_id: &str) -> ControlResult<Vec<InstanceAction>> {
         self.get_docs(
             "SELECT doc FROM instance_actions WHERE server_id = ?1 ORDER BY start_time DESC, rowid DESC",
-            &[&server_id],
+            key![server_id],
         )
-    }
-
-    async fn record_event(&self, server_id: &str, request_id: &str, event: &InstanceActionEvent) -> ControlResult<()> {
-        self.tx(|tx| {
-            let doc: Option<String> = tx
-                .query_row(
-                    "SELECT doc FROM instance_actions WHERE server_id = ?1 AND request_id = ?2",
-                    [server_id, request_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(doc) = doc else { return Ok(()) };
-            let mut action: InstanceAction = from_doc(&doc)?;
-            match action.events.iter_mut().find(|e| e.event == event.event) {
-                Some(e) => *e = event.clone(),
-                None => action.events.push(event.clone()),
-            }
-            if event.result.as_deref() == Some("Error") {
-                action.message = Some("Error".into());
-            }
-            action.updated_at = Utc::now();
-            write_action(tx, &action)
-        })
+        .await
     }
 
     async fn set_lock(
@@ -308,24 +333,30 @@ impl ServerStore for SqliteStore {
         job: &Job,
         action: Option<&InstanceAction>,
     ) -> ControlResult<bool> {
-        self.tx(|tx| {
-            let exists: Option<i64> = tx
-                .query_row("SELECT 1 FROM servers WHERE id = ?1", [server_id], |r| r.get(0))
+        let server_id = server_id.to_string();
+        let lock = to_doc(lock)?;
+        let job = JobRow::of(job)?;
+        let action = action.map(ActionRow::of).transpose()?;
+        self.write(move |c| {
+            let exists: Option<i64> = c
+                .prepare_cached("SELECT 1 FROM servers WHERE id = ?1")?
+                .query_row([&server_id], |r| r.get(0))
                 .optional()?;
             if exists.is_none() {
                 return Ok(false);
             }
-            tx.execute(
+            c.prepare_cached(
                 "INSERT INTO server_locks (server_id, doc) VALUES (?1, ?2)
                  ON CONFLICT(server_id) DO UPDATE SET doc = excluded.doc",
-                params![server_id, to_doc(lock)?],
-            )?;
-            write_job(tx, job)?;
-            if let Some(a) = action {
-                write_action(tx, a)?;
+            )?
+            .execute(params![server_id, lock])?;
+            write_job(c, &job, None)?;
+            if let Some(a) = &action {
+                write_action(c, a)?;
             }
             Ok(true)
         })
+        .await
     }
 }
 
@@ -335,23 +366,21 @@ const SERVERS_WITH_LOCKS: &str =
 
 impl SqliteStore {
     /// Runs a [`SERVERS_WITH_LOCKS`] query: servers with their lock applied.
-    fn servers_with_locks(&self, sql: &str, key: &[&dyn rusqlite::ToSql]) -> ControlResult<Vec<Server>> {
-        let rows: Vec<(i64, String, Option<String>)> = self.read(|c| {
-            let mut stmt = c.prepare_cached(sql)?;
-            let rows = stmt
-                .query_map(key, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })?;
-        rows.into_iter()
-            .map(|(seq, doc, lock)| {
-                let mut s: Server = from_doc(&doc)?;
-                s.seq = seq;
-                if let Some(lock) = lock {
+    async fn servers_with_locks(&self, sql: String, key: Key) -> ControlResult<Vec<Server>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(key))?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let mut s: Server = from_doc(&r.get::<_, String>(1)?)?;
+                s.seq = r.get(0)?;
+                if let Some(lock) = r.get::<_, Option<String>>(2)? {
                     from_doc::<LockRecord>(&lock)?.apply_to(&mut s);
                 }
-                Ok(s)
-            })
-            .collect()
+                out.push(s);
+            }
+            Ok(out)
+        })
+        .await
     }
 }
