@@ -38,11 +38,16 @@ pub async fn kit() -> Kit {
 }
 
 pub async fn kit_with(mode: ecsd::control::authz::EnforcementMode) -> Kit {
+    kit_opts(mode, 0).await
+}
+
+/// A kit whose simulated driver takes `sim_step_ms` per step.
+pub async fn kit_opts(mode: ecsd::control::authz::EnforcementMode, sim_step_ms: u64) -> Kit {
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = ServeOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data: dir.path().to_path_buf(),
-        sim_step_ms: 0,
+        sim_step_ms,
         file: FileConfig::default(),
         admin_password: Some(ADMIN_PASSWORD.into()),
         public_url: Some("http://127.0.0.1:1".into()),

@@ -125,12 +125,13 @@ impl SqliteStore {
         let writer = init(Connection::open(&path).map_err(db)?, sync)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let r = Connection::open_with_flags(
+            let mut r = Connection::open_with_flags(
                 &path,
                 rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(db)?;
             r.busy_timeout(std::time::Duration::from_secs(5)).map_err(db)?;
+            tune(&mut r).map_err(db)?;
             readers.push(r);
         }
         Ok(SqliteStore {
@@ -206,14 +207,31 @@ impl SqliteStore {
     }
 }
 
+/// Settings of every connection: pages read through a memory map (a
+/// reader's cache starts cold after each commit, and copying pages out of
+/// the OS cache dominated reads), and statement logging when asked for.
+fn tune(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
+    conn.set_prepared_statement_cache_capacity(256);
+    if tracing::enabled!(target: "ecsd::sql", tracing::Level::TRACE) {
+        conn.trace(Some(log_statement));
+    }
+    Ok(())
+}
+
+/// `ECSD_LOG=ecsd::sql=trace` logs every statement the store runs.
+fn log_statement(sql: &str) {
+    tracing::trace!(target: "ecsd::sql", "{sql}");
+}
+
 /// Sets up the writer connection: WAL, the sync mode, the schema.
-fn init(conn: Connection, sync: SyncMode) -> ControlResult<Connection> {
+fn init(mut conn: Connection, sync: SyncMode) -> ControlResult<Connection> {
+    tune(&mut conn).map_err(db)?;
     let setup = |conn: &Connection| -> rusqlite::Result<()> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", sync.pragma())?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch(SCHEMA)?;
         schema::migrate(conn)
     };
