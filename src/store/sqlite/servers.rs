@@ -5,13 +5,14 @@ use async_trait::async_trait;
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use super::addresses;
 use super::jobs::write_job;
 use super::{from_doc, to_doc, ts, DbResult, SqliteStore};
 use crate::domain::{
     ControlResult, InstanceAction, InstanceActionEvent, Job, LockRecord, Port, Server, VmState, Volume,
 };
 use crate::domain::{Page, ServerFilter};
-use crate::store::{Claim, ServerStore};
+use crate::store::{Claim, NewPort, ServerStore};
 
 fn write_server(tx: &Transaction, s: &Server) -> DbResult<()> {
     tx.execute(
@@ -108,10 +109,10 @@ impl ServerStore for SqliteStore {
         &self,
         servers: &[Server],
         volumes: &[Volume],
-        ports: &[Port],
+        ports: &[NewPort],
         jobs: &[Job],
         actions: &[InstanceAction],
-    ) -> ControlResult<()> {
+    ) -> ControlResult<Vec<Port>> {
         self.tx(|tx| {
             let first = SqliteStore::next_seq(tx, "servers", servers.len() as i64)?;
             for (i, s) in servers.iter().enumerate() {
@@ -122,8 +123,12 @@ impl ServerStore for SqliteStore {
             for v in volumes {
                 write_volume(tx, v)?;
             }
+            // Each port is written before the next is assigned, so it sees it.
+            let mut written = Vec::with_capacity(ports.len());
             for p in ports {
-                write_port(tx, p)?;
+                let port = addresses::assign(tx, p)?;
+                write_port(tx, &port)?;
+                written.push(port);
             }
             for j in jobs {
                 write_job(tx, j)?;
@@ -131,7 +136,7 @@ impl ServerStore for SqliteStore {
             for a in actions {
                 write_action(tx, a)?;
             }
-            Ok(())
+            Ok(written)
         })
     }
 
@@ -244,20 +249,7 @@ impl ServerStore for SqliteStore {
     }
 
     async fn delete_port(&self, id: &str) -> ControlResult<()> {
-        self.with(|c| {
-            c.execute("DELETE FROM ports WHERE id = ?1", [id])?;
-            Ok(())
-        })
-    }
-
-    async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>> {
-        self.read(|c| {
-            let mut stmt = c.prepare_cached("SELECT ip FROM ports WHERE subnet_id = ?1")?;
-            let rows = stmt
-                .query_map([subnet_id], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
+        self.tx(|tx| addresses::delete_port(tx, id))
     }
 
     async fn put_action(&self, a: &InstanceAction) -> ControlResult<()> {
