@@ -1,14 +1,16 @@
 //! Store writes as history grows: one job insert on an empty store and on
-//! one that already holds 30,000 jobs. The two should cost the same.
-//! Run with `cargo bench --bench store`.
+//! one that already holds 30,000 jobs; one port's address assigned (and
+//! one assigned and released) in a subnet with no port and with 100,000.
+//! Each pair should cost the same. Run with `cargo bench --bench store`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a bench fails loudly
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion};
-use ecsd::domain::{Job, JobStatus};
+use ecsd::domain::{Job, JobStatus, Port, DEFAULT_SUBNET_RANGE};
 use ecsd::store::prelude::*;
 use ecsd::store::sqlite::SqliteStore;
+use ecsd::store::NewPort;
 
 fn job(id: String) -> Job {
     Job {
@@ -47,5 +49,54 @@ fn job_insert(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, job_insert);
+fn new_port(id: String) -> NewPort {
+    NewPort {
+        port: Port {
+            id,
+            server_id: None,
+            project_id: "p".into(),
+            network_id: "net".into(),
+            subnet_id: "subnet".into(),
+            ip_address: String::new(),
+            mac_address: "fa:16:3e:00:00:00".into(),
+            binding_host: None,
+            primary: true,
+            status: "DOWN".into(),
+        },
+        requested: None,
+        range: DEFAULT_SUBNET_RANGE,
+    }
+}
+
+fn address_allocate(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    for used in [0usize, 100_000] {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        for batch in 0..used / 1000 {
+            let ports: Vec<NewPort> = (0..1000).map(|i| new_port(format!("old-{batch}-{i}"))).collect();
+            rt.block_on(store.create_servers(&[], &[], &ports, &[], &[])).unwrap();
+        }
+        let mut n = 0u64;
+        c.bench_function(&format!("address_allocate/used_{used}"), |b| {
+            b.iter(|| {
+                n += 1;
+                rt.block_on(store.create_servers(&[], &[], &[new_port(format!("new-{n}"))], &[], &[]))
+                    .unwrap()
+            })
+        });
+        // Assign and release: the released address is the next one handed out.
+        c.bench_function(&format!("address_reuse/used_{used}"), |b| {
+            b.iter(|| {
+                n += 1;
+                let id = format!("new-{n}");
+                rt.block_on(store.create_servers(&[], &[], &[new_port(id.clone())], &[], &[]))
+                    .unwrap();
+                rt.block_on(store.delete_port(&id)).unwrap()
+            })
+        });
+    }
+}
+
+criterion_group!(benches, job_insert, address_allocate);
 criterion_main!(benches);

@@ -114,31 +114,19 @@ async fn a_thousand_concurrent_conflicting_actions_admit_exactly_one() {
         k.service().inventory.clone(),
         node_of(&store).await,
     );
-    let running = tokio::spawn(worker.clone().run());
 
-    let mut storm = tokio::task::JoinSet::new();
-    for i in 0..1000 {
-        let service = k.service().clone();
-        let caller = k.caller.clone();
-        let id = s.id.clone();
-        storm.spawn(async move {
-            let (op, input) = match i % 3 {
-                0 => (OpId::NovaStop, WorkInput::Stop(StopInput::default())),
-                1 => (OpId::NovaRebootSoft, WorkInput::Reboot(RebootInput { hard: false })),
-                _ => (OpId::NovaStop, WorkInput::Stop(StopInput { hard: true })),
-            };
-            service.act(&caller, op, &id, input, &format!("req-storm-{i}")).await
-        });
+    // Half the storm lands on the idle server; the other half while the
+    // worker holds the admitted action's first step.
+    let (mut admitted, mut refused) = storm(&k, &s.id, 0..500).await;
+    let running = tokio::spawn(worker.clone().run());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while store.get_job(&admitted[0]).await.unwrap().unwrap().status != JobStatus::Running {
+        assert!(std::time::Instant::now() < deadline, "the worker never started the job");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let mut admitted = Vec::new();
-    let mut refused = 0;
-    while let Some(r) = storm.join_next().await {
-        match r.unwrap() {
-            Ok(accepted) => admitted.push(accepted.job_id),
-            Err(ControlError::Conflict { .. } | ControlError::InvalidState { .. }) => refused += 1,
-            Err(e) => panic!("unexpected refusal: {e:?}"),
-        }
-    }
+    let (more, more_refused) = storm(&k, &s.id, 500..1000).await;
+    admitted.extend(more);
+    refused += more_refused;
     assert_eq!(admitted.len(), 1, "exactly one action is admitted");
     assert_eq!(refused, 999);
 
@@ -157,4 +145,33 @@ async fn a_thousand_concurrent_conflicting_actions_admit_exactly_one() {
     assert_eq!(actions.len(), 2, "create plus the one admitted action: {actions:?}");
     worker.shutdown();
     running.await.unwrap();
+}
+
+/// Sends the actions numbered `range` at once (stop, soft reboot, hard
+/// stop in turn); returns the admitted job ids and the number refused.
+async fn storm(k: &Kit, server_id: &str, range: std::ops::Range<usize>) -> (Vec<String>, usize) {
+    let mut storm = tokio::task::JoinSet::new();
+    for i in range {
+        let service = k.service().clone();
+        let caller = k.caller.clone();
+        let id = server_id.to_string();
+        storm.spawn(async move {
+            let (op, input) = match i % 3 {
+                0 => (OpId::NovaStop, WorkInput::Stop(StopInput::default())),
+                1 => (OpId::NovaRebootSoft, WorkInput::Reboot(RebootInput { hard: false })),
+                _ => (OpId::NovaStop, WorkInput::Stop(StopInput { hard: true })),
+            };
+            service.act(&caller, op, &id, input, &format!("req-storm-{i}")).await
+        });
+    }
+    let mut admitted = Vec::new();
+    let mut refused = 0;
+    while let Some(r) = storm.join_next().await {
+        match r.unwrap() {
+            Ok(accepted) => admitted.push(accepted.job_id),
+            Err(ControlError::Conflict { .. } | ControlError::InvalidState { .. }) => refused += 1,
+            Err(e) => panic!("unexpected refusal: {e:?}"),
+        }
+    }
+    (admitted, refused)
 }

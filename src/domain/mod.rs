@@ -1,12 +1,14 @@
 //! Domain types shared by every layer: servers and their states, jobs,
-//! flavors, images and the inventory that offers them, the region's fixed
-//! names, identity and audit records, the caller, and the one error type.
+//! flavors, images and the inventory that offers them, subnet address
+//! ranges, the region's fixed names, identity and audit records, the
+//! caller, and the one error type.
 
 pub mod audit;
 pub mod error;
 pub mod identity;
 pub mod inventory;
 pub mod job;
+pub mod network;
 pub mod region;
 pub mod resources;
 pub mod server;
@@ -16,6 +18,7 @@ pub use error::{ControlError, ControlResult};
 pub use identity::*;
 pub use inventory::{Inventory, StaticInventory};
 pub use job::*;
+pub use network::{AddressRange, DEFAULT_SUBNET_RANGE};
 pub use region::*;
 pub use resources::*;
 pub use server::*;

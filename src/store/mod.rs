@@ -7,12 +7,15 @@
 
 pub mod sqlite;
 
+use std::net::Ipv4Addr;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group, InstanceAction, Job,
-    JobStepRecord, LockRecord, Page, Port, Project, Server, ServerFilter, TokenRecord, User, Volume,
+    AddressRange, AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group,
+    InstanceAction, Job, JobStepRecord, LockRecord, Page, Port, Project, Server, ServerFilter, TokenRecord, User,
+    Volume,
 };
 
 /// Everything written when a server is claimed for an operation, in one
@@ -79,6 +82,16 @@ pub enum StepOutcome {
     ServerMoved,
     /// Another node holds the job now; nothing was written.
     LeaseLost,
+}
+
+/// A port to create. Its address is `requested`, or a free host of `range`
+/// when `None`; the store assigns it in the create transaction, so two
+/// creates never take the same address. `port.ip_address` is ignored.
+#[derive(Debug, Clone)]
+pub struct NewPort {
+    pub port: Port,
+    pub requested: Option<Ipv4Addr>,
+    pub range: AddressRange,
 }
 
 /// Settings kept with the data (e.g. this node's id).
@@ -152,15 +165,18 @@ pub trait AuditStore: Send + Sync {
 /// Servers with their volumes, ports and instance actions.
 #[async_trait]
 pub trait ServerStore: Send + Sync {
-    /// Creates servers with their volumes, ports, jobs and actions atomically.
+    /// Creates servers with their volumes, ports, jobs and actions
+    /// atomically, assigning each port its address; returns the ports as
+    /// written. A requested address in use is a conflict (`Ecs.0005`), a
+    /// subnet without a free address a capacity error; either writes nothing.
     async fn create_servers(
         &self,
         servers: &[Server],
         volumes: &[Volume],
-        ports: &[Port],
+        ports: &[NewPort],
         jobs: &[Job],
         actions: &[InstanceAction],
-    ) -> ControlResult<()>;
+    ) -> ControlResult<Vec<Port>>;
     async fn get_server(&self, id: &str) -> ControlResult<Option<Server>>;
     /// Servers of a project, newest last, with the total before paging.
     async fn list_servers(
@@ -183,8 +199,8 @@ pub trait ServerStore: Send + Sync {
     async fn delete_volume(&self, id: &str) -> ControlResult<()>;
     async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>>;
     async fn put_port(&self, p: &Port) -> ControlResult<()>;
+    /// Deletes a port; its address becomes free for the next create.
     async fn delete_port(&self, id: &str) -> ControlResult<()>;
-    async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>>;
 
     // ---- instance actions (written with their job's claim and steps) ----
     async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>>;

@@ -1,7 +1,8 @@
-//! Server creation: validation, address allocation, and the records,
-//! volumes, ports and jobs written in one transaction.
+//! Server creation: validation, and the records, volumes, ports and jobs
+//! written in one transaction, in which the store also assigns addresses.
 
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 
 use chrono::Utc;
 
@@ -10,8 +11,10 @@ use crate::catalog::OpId;
 use crate::control::workflows::{JobParams, RunState, WorkInput};
 use crate::domain::AVAILABILITY_ZONE;
 use crate::domain::{
-    uuid_id, Caller, ControlError, ControlResult, Flavor, Image, Job, Port, PowerState, Server, VmState, Volume,
+    uuid_id, AddressRange, Caller, ControlError, ControlResult, Flavor, Image, Job, Port, PowerState, Server, VmState,
+    Volume,
 };
+use crate::store::NewPort;
 
 /// Most servers one create request may make.
 pub const MAX_CREATE_COUNT: i64 = 100;
@@ -61,7 +64,9 @@ impl Service {
         self.validate_create(spec).map(|_| ())
     }
 
-    fn validate_create(&self, spec: &CreateSpec) -> ControlResult<(Flavor, Image)> {
+    /// The flavor, the image and each NIC's subnet block with its requested
+    /// address, once every check has passed.
+    fn validate_create(&self, spec: &CreateSpec) -> ControlResult<(Flavor, Image, Vec<NicAddress>)> {
         let flavor = self
             .inventory
             .flavor(&spec.flavor_id)
@@ -131,7 +136,37 @@ impl Service {
                 "count must be between 1 and {MAX_CREATE_COUNT}."
             )));
         }
-        Ok((flavor, image))
+        let nics = spec
+            .nics
+            .iter()
+            .map(|nic| self.nic_address(nic))
+            .collect::<ControlResult<_>>()?;
+        Ok((flavor, image, nics))
+    }
+
+    fn nic_address(&self, nic: &NicSpec) -> ControlResult<NicAddress> {
+        let range = self.inventory.subnet_range(&nic.subnet_id).ok_or_else(|| {
+            ControlError::bad_request_code("Ecs.0005", format!("Subnet {} does not exist.", nic.subnet_id))
+        })?;
+        let Some(ip) = &nic.ip_address else {
+            return Ok(NicAddress { range, requested: None });
+        };
+        let addr: Ipv4Addr = ip.parse().map_err(|_| {
+            ControlError::bad_request_code("Ecs.0005", format!("IP address {ip} is not a valid IPv4 address."))
+        })?;
+        if range.offset(addr).is_none() {
+            return Err(ControlError::bad_request_code(
+                "Ecs.0005",
+                format!(
+                    "IP address {ip} is not a host address of subnet {} ({range}).",
+                    nic.subnet_id
+                ),
+            ));
+        }
+        Ok(NicAddress {
+            range,
+            requested: Some(addr),
+        })
     }
 
     /// Creates `count` servers: records, volumes and ports are written with
@@ -145,7 +180,7 @@ impl Service {
     ) -> ControlResult<(String, Vec<Server>)> {
         let row = self.row(op);
         self.authorizer.authorize(caller, row, None).await?;
-        let (flavor, image) = self.validate_create(&spec)?;
+        let (flavor, image, nic_addresses) = self.validate_create(&spec)?;
         let parent = Job {
             params: serde_json::json!({ "sub_jobs_total": spec.count }),
             ..self.new_job(caller, row, None, None, serde_json::Value::Null, request_id)?
@@ -155,7 +190,6 @@ impl Service {
         let mut ports = Vec::new();
         let mut jobs = vec![parent.clone()];
         let mut actions = Vec::new();
-        let mut taken: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let now = Utc::now();
         for i in 0..spec.count {
             let id = uuid_id();
@@ -234,43 +268,25 @@ impl Service {
                 });
                 device = (device as u8 + 1) as char;
             }
-            for (n, nic) in spec.nics.iter().enumerate() {
-                let used = match taken.get(&nic.subnet_id) {
-                    Some(u) => u.clone(),
-                    None => {
-                        let u = self.store.used_ips(&nic.subnet_id).await?;
-                        taken.insert(nic.subnet_id.clone(), u.clone());
-                        u
-                    }
-                };
-                let ip = match &nic.ip_address {
-                    Some(ip) => {
-                        if used.contains(ip) {
-                            return Err(ControlError::Conflict {
-                                code: "Ecs.0005",
-                                message: format!("IP address {ip} is already in use."),
-                            });
-                        }
-                        ip.clone()
-                    }
-                    None => allocate_ip(&nic.subnet_id, &used).ok_or_else(|| ControlError::Capacity {
-                        message: format!("Subnet {} has no free address.", nic.subnet_id),
-                    })?,
-                };
-                taken.entry(nic.subnet_id.clone()).or_default().push(ip.clone());
+            for (n, (nic, address)) in spec.nics.iter().zip(&nic_addresses).enumerate() {
                 let port_id = uuid_id();
                 let mac = format!("fa:16:3e:{}:{}:{}", &port_id[0..2], &port_id[2..4], &port_id[4..6]);
-                ports.push(Port {
-                    id: port_id,
-                    server_id: Some(id.clone()),
-                    project_id: caller.project_id.clone(),
-                    network_id: nic.network_id.clone(),
-                    subnet_id: nic.subnet_id.clone(),
-                    ip_address: ip,
-                    mac_address: mac,
-                    binding_host: None,
-                    primary: n == 0,
-                    status: "DOWN".into(),
+                ports.push(NewPort {
+                    port: Port {
+                        id: port_id,
+                        server_id: Some(id.clone()),
+                        project_id: caller.project_id.clone(),
+                        network_id: nic.network_id.clone(),
+                        subnet_id: nic.subnet_id.clone(),
+                        // Assigned by the store in the create transaction.
+                        ip_address: String::new(),
+                        mac_address: mac,
+                        binding_host: None,
+                        primary: n == 0,
+                        status: "DOWN".into(),
+                    },
+                    requested: address.requested,
+                    range: address.range,
                 });
             }
             if let Some(a) = self.new_action(caller, row, &id, request_id) {
@@ -278,6 +294,7 @@ impl Service {
             }
             jobs.push(job);
         }
+        // The dialects answer with ids; the addresses are read with the server.
         self.store
             .create_servers(&servers, &volumes, &ports, &jobs, &actions)
             .await?;
@@ -286,13 +303,9 @@ impl Service {
     }
 }
 
-/// Picks a free address in the /24 that a subnet maps to.
-fn allocate_ip(subnet_id: &str, used: &[String]) -> Option<String> {
-    let third = subnet_id
-        .bytes()
-        .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32))
-        % 250;
-    (2..255)
-        .map(|n| format!("192.168.{third}.{n}"))
-        .find(|ip| !used.contains(ip))
+/// Where a NIC's address comes from: its subnet's block, and the address
+/// asked for (a host of that block) if any.
+struct NicAddress {
+    range: AddressRange,
+    requested: Option<Ipv4Addr>,
 }

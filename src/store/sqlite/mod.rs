@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+mod addresses;
 mod audit;
 mod identity;
 mod jobs;

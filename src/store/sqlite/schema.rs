@@ -1,6 +1,7 @@
 //! The tables and indexes, created when missing on every open. Sequence
-//! numbers come from `counters` (seeded once from existing rows), so no
-//! write looks at the size of a table.
+//! numbers come from `counters` (seeded once from existing rows) and port
+//! addresses from `address_pools` (see `addresses.rs`), so no write looks
+//! at the size of a table.
 
 pub(super) const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -21,7 +22,8 @@ CREATE INDEX IF NOT EXISTS volumes_server ON volumes(server_id);
 CREATE TABLE IF NOT EXISTS ports (id TEXT PRIMARY KEY, server_id TEXT, subnet_id TEXT NOT NULL,
     ip TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS ports_server ON ports(server_id);
-CREATE INDEX IF NOT EXISTS ports_subnet ON ports(subnet_id);
+DROP INDEX IF EXISTS ports_subnet;
+CREATE INDEX IF NOT EXISTS ports_subnet_ip ON ports(subnet_id, ip);
 CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, parent_id TEXT, project_id TEXT NOT NULL,
     status TEXT NOT NULL, runnable INTEGER NOT NULL, lease_owner TEXT, lease_until TEXT,
     seq INTEGER NOT NULL, doc TEXT NOT NULL, lease_epoch INTEGER NOT NULL DEFAULT 0);
@@ -54,6 +56,10 @@ CREATE TABLE IF NOT EXISTS server_locks (server_id TEXT PRIMARY KEY, doc TEXT NO
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO counters (name, value) VALUES ('jobs', (SELECT COALESCE(MAX(seq), 0) FROM jobs));
 INSERT OR IGNORE INTO counters (name, value) VALUES ('servers', (SELECT COALESCE(MAX(seq), 0) FROM servers));
+CREATE TABLE IF NOT EXISTS address_pools (subnet_id TEXT PRIMARY KEY, network INTEGER NOT NULL,
+    prefix INTEGER NOT NULL, next_offset INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS address_released (subnet_id TEXT NOT NULL, host_offset INTEGER NOT NULL,
+    PRIMARY KEY (subnet_id, host_offset)) WITHOUT ROWID;
 "#;
 
 /// Brings a database made by an earlier version up to [`SCHEMA`]: columns

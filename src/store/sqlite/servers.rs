@@ -4,11 +4,12 @@
 use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::addresses;
 use super::jobs::{write_job, JobRow};
 use super::{from_doc, key, to_doc, ts, DbResult, Key, SqliteStore};
 use crate::domain::{ControlResult, InstanceAction, Job, LockRecord, Port, Server, VmState, Volume};
 use crate::domain::{Page, ServerFilter};
-use crate::store::{Claim, ServerStore};
+use crate::store::{Claim, NewPort, ServerStore};
 
 /// A server as written: its queried columns and document, made on the
 /// caller's thread so the writer only writes.
@@ -147,19 +148,16 @@ impl ServerStore for SqliteStore {
         &self,
         servers: &[Server],
         volumes: &[Volume],
-        ports: &[Port],
+        ports: &[NewPort],
         jobs: &[Job],
         actions: &[InstanceAction],
-    ) -> ControlResult<()> {
+    ) -> ControlResult<Vec<Port>> {
         let servers = servers.iter().map(ServerRow::of).collect::<ControlResult<Vec<_>>>()?;
         let volumes = volumes
             .iter()
             .map(|v| Ok((v.id.clone(), v.server_id.clone(), to_doc(v)?)))
             .collect::<ControlResult<Vec<_>>>()?;
-        let ports = ports
-            .iter()
-            .map(|p| Ok((p.clone(), to_doc(p)?)))
-            .collect::<ControlResult<Vec<_>>>()?;
+        let ports = ports.to_vec();
         let jobs = jobs.iter().map(JobRow::of).collect::<ControlResult<Vec<_>>>()?;
         let actions = actions.iter().map(ActionRow::of).collect::<ControlResult<Vec<_>>>()?;
         self.write(move |c| {
@@ -170,8 +168,12 @@ impl ServerStore for SqliteStore {
             for (id, server_id, doc) in &volumes {
                 write_volume(c, id, server_id.as_deref(), doc)?;
             }
-            for (p, doc) in &ports {
-                write_port(c, p, doc)?;
+            // Each port is written before the next is assigned, so it sees it.
+            let mut written = Vec::with_capacity(ports.len());
+            for p in &ports {
+                let port = addresses::assign(c, p)?;
+                write_port(c, &port, &to_doc(&port)?)?;
+                written.push(port);
             }
             for j in &jobs {
                 write_job(c, j, None)?;
@@ -179,7 +181,7 @@ impl ServerStore for SqliteStore {
             for a in &actions {
                 write_action(c, a)?;
             }
-            Ok(())
+            Ok(written)
         })
         .await
     }
@@ -291,23 +293,7 @@ impl ServerStore for SqliteStore {
 
     async fn delete_port(&self, id: &str) -> ControlResult<()> {
         let id = id.to_string();
-        self.write(move |c| {
-            c.prepare_cached("DELETE FROM ports WHERE id = ?1")?.execute([id])?;
-            Ok(())
-        })
-        .await
-    }
-
-    async fn used_ips(&self, subnet_id: &str) -> ControlResult<Vec<String>> {
-        let subnet_id = subnet_id.to_string();
-        self.read(move |c| {
-            let mut stmt = c.prepare_cached("SELECT ip FROM ports WHERE subnet_id = ?1")?;
-            let rows = stmt
-                .query_map([subnet_id], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(rows)
-        })
-        .await
+        self.write(move |c| addresses::delete_port(c, &id)).await
     }
 
     async fn get_action(&self, server_id: &str, request_id: &str) -> ControlResult<Option<InstanceAction>> {
