@@ -11,6 +11,7 @@ use ecsd::app::config::FileConfig;
 use ecsd::app::{serve, ServeOptions};
 use ecsd::control::audit::Retention;
 use ecsd::control::authz::EnforcementMode;
+use ecsd::store::sqlite::SyncMode;
 
 #[derive(Parser)]
 #[command(
@@ -67,6 +68,11 @@ enum Command {
         /// Lifetime of Keystone tokens, in hours.
         #[arg(long, env = "ECSD_TOKEN_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(i64).range(1..=8760))]
         token_ttl_hours: i64,
+        /// When a change is acknowledged: `normal` once it is in the log
+        /// (survives a killed process), `full` once the log is fsynced
+        /// (survives power loss).
+        #[arg(long, env = "ECSD_SYNC", value_enum, default_value = "normal")]
+        sync: SyncMode,
     },
 }
 
@@ -186,6 +192,7 @@ fn main() -> anyhow::Result<()> {
             audit_retention_days,
             audit_max_records,
             token_ttl_hours,
+            sync,
         } => {
             let file = match &config {
                 Some(p) => FileConfig::load(p)?,
@@ -203,6 +210,7 @@ fn main() -> anyhow::Result<()> {
                 public_url,
                 file,
                 authz_mode,
+                sync,
                 audit_retention: Retention {
                     days: audit_retention_days,
                     max_records: audit_max_records,

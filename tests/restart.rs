@@ -236,3 +236,68 @@ fn sigterm_stops_at_a_step_boundary_and_the_job_resumes_on_restart() {
     assert_eq!(done["flavor"]["original_name"], "c6.large.2");
     d.kill9();
 }
+
+#[test]
+fn kill_9_under_concurrent_load_loses_no_acknowledged_action() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let d = Daemon::start(dir.path(), port, 0);
+    let (token, _) = d.token();
+    let servers: Vec<String> = (0..8).map(|_| create(&d, &token)).collect();
+    for s in &servers {
+        d.wait_for(&token, s, "ACTIVE");
+    }
+    // Eight clients reboot their own server as fast as they can, many
+    // requests sharing each group commit; ecsd is killed in the middle.
+    let d = std::sync::Arc::new(d);
+    let clients: Vec<_> = servers
+        .iter()
+        .cloned()
+        .map(|id| {
+            let (d, token) = (d.clone(), token.clone());
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                let body = json!({"reboot": {"type": "SOFT"}});
+                let path = format!("/v2.1/servers/{id}/action");
+                while let Ok((status, head, _)) = d.request("POST", &path, Some(&token), Some(&body)) {
+                    if status == 202 {
+                        let request_id = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("x-openstack-request-id: "))
+                            .expect("request id")
+                            .trim()
+                            .to_string();
+                        acknowledged.push(request_id);
+                    }
+                }
+                (id, acknowledged)
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    let pid = d.child.id();
+    let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+    let acknowledged: Vec<(String, Vec<String>)> = clients.into_iter().map(|c| c.join().expect("client")).collect();
+    let total: usize = acknowledged.iter().map(|(_, a)| a.len()).sum();
+    assert!(total > 8, "the load ran: {total} acknowledged");
+    let mut d = std::sync::Arc::try_unwrap(d).ok().expect("clients are done");
+    let _ = d.child.wait();
+
+    let d = Daemon::start(dir.path(), port, 0);
+    let (token, _) = d.token();
+    for (id, requests) in &acknowledged {
+        d.wait_for(&token, id, "ACTIVE");
+        for request_id in requests {
+            let (status, _, body) = d
+                .request(
+                    "GET",
+                    &format!("/v2.1/servers/{id}/os-instance-actions/{request_id}"),
+                    Some(&token),
+                    None,
+                )
+                .expect("show action");
+            assert_eq!(status, 200, "acknowledged reboot {request_id} of {id} was lost: {body}");
+        }
+    }
+    d.kill9();
+}

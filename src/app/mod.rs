@@ -21,7 +21,7 @@ use crate::control::service::Service;
 use crate::domain::{Inventory, PowerState, VmState, REGION};
 use crate::driver::sim::SimDriver;
 use crate::driver::VmSpec;
-use crate::store::sqlite::SqliteStore;
+use crate::store::sqlite::{SqliteStore, SyncMode};
 use crate::store::Store;
 
 /// Resolved settings for `ecsd serve`.
@@ -36,6 +36,8 @@ pub struct ServeOptions {
     pub authz_mode: EnforcementMode,
     pub audit_retention: Retention,
     pub token_ttl_hours: i64,
+    /// How hard a commit is pushed to disk before it is acknowledged.
+    pub sync: SyncMode,
 }
 
 /// A running ecsd: its state and the engine, ready to serve.
@@ -71,7 +73,7 @@ async fn node_id(store: &dyn Store) -> anyhow::Result<String> {
 
 pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     std::fs::create_dir_all(&opts.data)?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&opts.data)?);
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open_with(&opts.data, opts.sync)?);
     let public_url = opts.public_url.clone().unwrap_or_else(|| public_url_for(&opts.listen));
     let sealer = Sealer::open(&opts.data)?;
     let bootstrap = bootstrap(

@@ -54,6 +54,7 @@ pub async fn kit_opts(mode: ecsd::control::authz::EnforcementMode, sim_step_ms: 
         authz_mode: mode,
         audit_retention: Default::default(),
         token_ttl_hours: 24,
+        sync: Default::default(),
     };
     let app = build(&opts).await.expect("build app");
     let b = app.bootstrap.clone();

@@ -36,7 +36,7 @@ pub struct SqliteStore {
 const READERS: usize = 4;
 
 /// How hard a commit is pushed to disk before it is acknowledged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum SyncMode {
     /// SQLite `synchronous = NORMAL` in WAL mode: a commit is in the log
     /// (the OS's page cache) before it is acknowledged, so it survives the
