@@ -135,8 +135,15 @@ impl SqliteStore {
             tune(&mut r).map_err(db)?;
             readers.push(r);
         }
+        // Checkpoints run on their own connection, off the writer's path.
+        writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(db)?;
+        let checkpointer = Connection::open(&path).map_err(db)?;
+        checkpointer
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
+        let wal = dir.join("ecsd.db-wal");
         Ok(SqliteStore {
-            threads: Threads::start(writer, readers)?,
+            threads: Threads::start(writer, readers, Some((checkpointer, wal)))?,
         })
     }
 
@@ -144,7 +151,7 @@ impl SqliteStore {
     pub fn in_memory() -> ControlResult<Self> {
         let writer = init(Connection::open_in_memory().map_err(db)?, SyncMode::default())?;
         Ok(SqliteStore {
-            threads: Threads::start(writer, Vec::new())?,
+            threads: Threads::start(writer, Vec::new(), None)?,
         })
     }
 

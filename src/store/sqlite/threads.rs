@@ -9,9 +9,11 @@
 //! returned, so an answer always means "durable" (as far as the
 //! synchronous mode promises; see the README's durability section).
 
+use std::path::PathBuf;
 use std::thread;
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
@@ -37,15 +39,28 @@ pub(super) struct Threads {
     /// `None` for an in-memory store: reads then queue behind the writer,
     /// which holds the only connection to the database.
     readers: Option<Sender<ReadOp>>,
+    /// Dropped with the store, which tells the checkpointer to stop.
+    _checkpointer: Option<Sender<()>>,
 }
+
+/// How often the log is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+
+/// A log this large is checkpointed even if that has to wait for readers.
+const WAL_LIMIT_BYTES: u64 = 64 << 20;
 
 fn closed() -> ControlError {
     ControlError::internal("store: the database thread has stopped")
 }
 
 impl Threads {
-    /// Starts the writer on `conn` and one reader thread per connection.
-    pub(super) fn start(conn: Connection, readers: Vec<Connection>) -> ControlResult<Threads> {
+    /// Starts the writer on `conn`, one reader thread per connection in
+    /// `readers` and, given one, a checkpointer on its own connection.
+    pub(super) fn start(
+        conn: Connection,
+        readers: Vec<Connection>,
+        checkpointer: Option<(Connection, PathBuf)>,
+    ) -> ControlResult<Threads> {
         let (writer, queue) = crossbeam_channel::unbounded::<WriteOp>();
         spawn("ecsd-store-writer", move || write_loop(conn, queue))?;
         let readers = if readers.is_empty() {
@@ -62,7 +77,19 @@ impl Threads {
             }
             Some(send)
         };
-        Ok(Threads { writer, readers })
+        let checkpointer = match checkpointer {
+            Some((conn, wal)) => {
+                let (keep, stop) = crossbeam_channel::bounded::<()>(0);
+                spawn("ecsd-store-checkpoint", move || checkpoint_loop(conn, wal, stop))?;
+                Some(keep)
+            }
+            None => None,
+        };
+        Ok(Threads {
+            writer,
+            readers,
+            _checkpointer: checkpointer,
+        })
     }
 
     /// Runs `f` in the writer's next batch; answers once that batch has
@@ -161,6 +188,19 @@ fn write_loop(conn: Connection, queue: Receiver<WriteOp>) {
         };
         for reply in replies {
             reply(outcome.clone());
+        }
+    }
+}
+
+/// Copies the log back into the database off the writer's path (the
+/// writer's own automatic checkpoints are off): a passive checkpoint every
+/// [`CHECKPOINT_EVERY`], a waiting one if the log outgrew [`WAL_LIMIT_BYTES`].
+fn checkpoint_loop(conn: Connection, wal: PathBuf, stop: Receiver<()>) {
+    while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        let big = std::fs::metadata(&wal).map(|m| m.len() > WAL_LIMIT_BYTES).unwrap_or(false);
+        let mode = if big { "TRUNCATE" } else { "PASSIVE" };
+        if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
+            tracing::warn!(error = %e, mode, "store: checkpoint failed");
         }
     }
 }
