@@ -12,7 +12,7 @@ use ecsd::catalog::{op, OpId};
 use ecsd::control::jobs::CrashPoint;
 use ecsd::control::workflows::{
     bind, DeleteInput, HwResizeInput, LockInput, MigrateInput, RebootInput, RebuildInput, ReinstallOsInput,
-    ResizeInput, RunState, StopInput, WorkInput,
+    ResizeInput, RunState, Step, StopInput, WorkInput,
 };
 use ecsd::domain::{JobStatus, PowerState, Server, VmState};
 use ecsd::driver::faults::{FaultInjection, FaultRule};
@@ -266,6 +266,17 @@ async fn straight(sc: &Scenario) -> (Server, usize) {
     (done, steps.len())
 }
 
+/// The steps a scenario's workflow plans for the server as prepared.
+fn plan_of(sc: &Scenario, s: &Server) -> Vec<Step> {
+    let workflow = op(sc.op).workflow.expect("stateful operation");
+    let run = RunState {
+        prev_vm_state: Some(s.vm_state),
+        was_running: s.power_state == PowerState::Running,
+        ..RunState::default()
+    };
+    bind(workflow, &(sc.params)()).expect("input fits").plan(&run)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_workflow_finishes_and_survives_interruption_at_every_step() {
     for sc in scenarios() {
@@ -286,8 +297,13 @@ async fn every_workflow_finishes_and_survives_interruption_at_every_step() {
                 assert_eq!(j.status, JobStatus::Success, "{name} {point:?}: {:?}", j.fail_reason);
                 assert_eq!(outcome(&done), outcome(&expected), "{name} {point:?}");
                 if let CrashPoint::AfterEffect(i) = point {
+                    // A step that only changes the record is committed with the
+                    // step it leads to, so its first run left no log to count.
                     let steps = k.service().store.job_steps(&job).await.unwrap();
-                    assert_eq!(steps[i].attempts, 2, "{name}: step {i} should have run twice");
+                    let logged_before_it_ran = !plan_of(&sc, &s)[i].records_only();
+                    if logged_before_it_ran {
+                        assert_eq!(steps[i].attempts, 2, "{name}: step {i} should have run twice");
+                    }
                 }
                 let vols = k.service().store.volumes_of(&s.id).await.unwrap();
                 if done.vm_state != VmState::Deleted {

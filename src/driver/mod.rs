@@ -49,6 +49,14 @@ pub struct DriverError {
 pub trait ComputeDriver: Send + Sync + 'static {
     fn capabilities(&self) -> Capabilities;
 
+    /// True when every step takes long enough for a client to watch it
+    /// (the simulator with a delay per step): the engine then commits even
+    /// the steps that only record progress one by one, so each task state
+    /// is seen. Otherwise those are committed with the step they lead to.
+    fn paces_steps(&self) -> bool {
+        false
+    }
+
     /// Called at the start of every workflow step, before its effect.
     async fn begin_step(&self, ctx: &StepContext) -> Result<(), DriverError>;
 

@@ -85,6 +85,10 @@ impl ComputeDriver for SimDriver {
         }
     }
 
+    fn paces_steps(&self) -> bool {
+        !self.step_delay.is_zero()
+    }
+
     async fn begin_step(&self, ctx: &StepContext) -> Result<(), DriverError> {
         if !self.step_delay.is_zero() {
             tokio::time::sleep(self.step_delay).await;

@@ -52,6 +52,9 @@ pub struct StepCommit<'a> {
     pub lease: &'a Lease,
     /// The step that just ended, with its result (`ok`, `error`).
     pub ended: Option<(i64, &'a str)>,
+    /// Steps that began and ended since the last commit (steps that only
+    /// change the record), with their names and results.
+    pub ran: &'a [(i64, &'a str, &'a str)],
     /// The step about to run, logged before it does.
     pub begins: Option<(i64, &'a str)>,
     pub server: ServerWrite<'a>,

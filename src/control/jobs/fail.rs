@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use super::events;
-use super::run::{Committed, Held};
+use super::run::{Committed, Held, Progress};
 use super::Engine;
 use crate::control::workflows::{Flow, OnFailure, RunState, Step};
 use crate::domain::{ControlResult, Fault, JobStatus, VmState};
@@ -13,6 +13,9 @@ use crate::driver::DriverError;
 use crate::store::{ServerWrite, StepCommit, StepOutcome};
 
 impl Engine {
+    /// Fails the job at step `at` and commits it with `progress` (which
+    /// holds step `at` with result `error`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn fail(
         &self,
         held: &mut Held,
@@ -21,6 +24,7 @@ impl Engine {
         at: usize,
         run: &RunState,
         err: DriverError,
+        progress: Progress,
     ) -> ControlResult<()> {
         let job = &mut held.job;
         tracing::warn!(job = %job.id, op = %job.operation, step = steps[at].name(), code = %err.code, reason = %err.reason, "step failed");
@@ -29,11 +33,9 @@ impl Engine {
         job.end_time = Some(Utc::now());
         job.error_code = Some(err.code.clone());
         job.fail_reason = Some(err.reason.clone());
-        let mut next = held.server.clone();
+        let next = &mut held.server;
         next.task_state = None;
         next.current_job = None;
-        next.generation = held.server.generation + 1;
-        next.updated = Utc::now();
         if destructive || flow.on_failure() == OnFailure::Error {
             next.vm_state = VmState::Error;
             next.fault = Some(Fault {
@@ -48,9 +50,13 @@ impl Engine {
         }
         let traceback = job.fail_reason.clone();
         if let Some(a) = &mut held.action {
+            // Steps run since the last commit had their events opened by none.
+            for (s, _) in progress.ended.iter().chain(progress.ran.iter()) {
+                events::open(a, flow.event(&steps[*s]));
+            }
             events::close(a, flow.event(&steps[at]), "Error", traceback);
         }
-        match self.commit(held, Some((at, "error")), None, Some(next), steps).await? {
+        match self.commit(held, &progress, None, steps).await? {
             Committed::Yes | Committed::Fenced => Ok(()),
             Committed::Superseded => self.end_superseded(held).await,
         }
@@ -71,6 +77,7 @@ impl Engine {
                 job: &held.job,
                 lease: &held.lease,
                 ended: None,
+                ran: &[],
                 begins: None,
                 server: ServerWrite::Untouched,
                 action: None,

@@ -16,11 +16,12 @@ use crate::domain::{ControlError, ControlResult, InstanceAction, Job, JobStatus,
 use crate::driver::StepContext;
 use crate::store::{Lease, ServerWrite, StepCommit, StepOutcome};
 
-/// A job in a worker's hands: its record, its lease, and the server and
-/// instance action as the worker last wrote them.
+/// A job in a worker's hands: its record, its lease, the server as last
+/// committed and as the steps since have left it, and the instance action.
 pub(super) struct Held {
     pub job: Job,
     pub lease: Lease,
+    pub stored: Server,
     pub server: Server,
     pub action: Option<InstanceAction>,
 }
@@ -34,10 +35,23 @@ pub(super) enum Committed {
     Fenced,
 }
 
+/// What the next commit ends: the step logged as begun by the commit
+/// before (if it has ended), and the steps run without a commit of their own.
+#[derive(Default)]
+pub(super) struct Progress {
+    pub ended: Option<(usize, &'static str)>,
+    pub ran: Vec<(usize, &'static str)>,
+}
+
 impl Engine {
     /// Runs a job from its current step to the end (or to shutdown). `held`
     /// is what a claim just wrote; without it the server and the action
     /// are read from the store (recovery).
+    ///
+    /// Each commit ends the step that ran and logs the next one before it
+    /// runs. Steps that only change the record (task states, the final
+    /// record) run without a commit of their own and are committed with
+    /// the step they lead to, unless the driver paces steps for watchers.
     pub(super) async fn run_job(
         &self,
         job: Job,
@@ -59,6 +73,7 @@ impl Engine {
         let mut held = Held {
             job,
             lease,
+            stored: server.clone(),
             server,
             action,
         };
@@ -66,79 +81,117 @@ impl Engine {
             // Recovered after another job took the server.
             return self.end_superseded(&mut held).await;
         }
-        // Log the current step before it runs.
-        let first = held.job.step as usize;
-        if first < steps.len() {
-            if self.crashes_at(&held.job.operation, CrashPoint::BeforeStep(first)) {
-                return Err(ControlError::internal("simulated crash"));
+        let merge = !self.driver.paces_steps();
+        let mut i = held.job.step as usize;
+        let mut progress = Progress::default();
+        held.job.status = JobStatus::Running;
+        loop {
+            // The steps that only change the record, up to the next real one.
+            while i < steps.len() && merge && steps[i].records_only() {
+                if self.crashes_at(&held.job.operation, CrashPoint::BeforeStep(i)) {
+                    return Err(ControlError::internal("simulated crash"));
+                }
+                match self.run_step(&mut held, &steps[i], flow.as_ref(), &mut run).await {
+                    Ok(()) => {}
+                    Err(e) => {
+                        progress.ran.push((i, "error"));
+                        return self
+                            .step_failed(&mut held, flow.as_ref(), &steps, i, &run, e, progress)
+                            .await;
+                    }
+                }
+                if self.crashes_at(&held.job.operation, CrashPoint::AfterEffect(i)) {
+                    return Err(ControlError::internal("simulated crash"));
+                }
+                progress.ran.push((i, "ok"));
+                i += 1;
             }
-            held.job.status = JobStatus::Running;
+            // Commit what ran; log step `i` before it runs.
+            let begins = (i < steps.len()).then_some(i);
+            if let Some(n) = begins {
+                if self.crashes_at(&held.job.operation, CrashPoint::BeforeStep(n)) {
+                    return Err(ControlError::internal("simulated crash"));
+                }
+            }
+            held.job.step = i as i64;
+            held.job.params = JobParams {
+                input: input.clone(),
+                run: run.clone(),
+            }
+            .to_value()?;
             if let Some(a) = &mut held.action {
-                events::open(a, flow.event(&steps[first]));
+                let done = progress
+                    .ended
+                    .iter()
+                    .map(|(s, _)| *s)
+                    .chain(progress.ran.iter().map(|(s, _)| *s));
+                for s in done.chain(begins) {
+                    events::open(a, flow.event(&steps[s]));
+                }
+                if begins.is_none() {
+                    events::close(a, flow.event(&steps[steps.len() - 1]), "Success", None);
+                }
             }
-            match self.commit(&mut held, None, Some(first), None, &steps).await? {
+            if begins.is_none() {
+                held.job.status = JobStatus::Success;
+                held.job.end_time = Some(Utc::now());
+            }
+            match self.commit(&mut held, &progress, begins, &steps).await? {
                 Committed::Yes => {}
-                Committed::Superseded => return self.end_superseded(&mut held).await,
+                Committed::Superseded => return self.finish(&mut held, true).await,
                 Committed::Fenced => return Ok(()),
             }
-        }
-        while (held.job.step as usize) < steps.len() {
+            progress = Progress::default();
+            let Some(n) = begins else {
+                return self.finish(&mut held, false).await;
+            };
+            // Run step `n`, logged as begun.
             if self.stopping.load(Ordering::SeqCst) {
-                tracing::info!(job = %held.job.id, step = held.job.step, "pausing job for shutdown");
+                tracing::info!(job = %held.job.id, step = n, "pausing job for shutdown");
                 return Ok(());
             }
-            let index = held.job.step as usize;
-            let step = &steps[index];
-            tracing::debug!(job = %held.job.id, op = op.name(), step = step.name(), "step");
-            match self.run_step(&held, step, flow.as_ref(), &mut run).await {
-                Ok(next) => {
-                    if self.crashes_at(&held.job.operation, CrashPoint::AfterEffect(index)) {
-                        return Err(ControlError::internal("simulated crash"));
-                    }
-                    let following = (index + 1 < steps.len()).then_some(index + 1);
-                    if let Some(n) = following {
-                        if self.crashes_at(&held.job.operation, CrashPoint::BeforeStep(n)) {
-                            return Err(ControlError::internal("simulated crash"));
-                        }
-                    }
-                    held.job.step = index as i64 + 1;
-                    held.job.params = JobParams {
-                        input: input.clone(),
-                        run: run.clone(),
-                    }
-                    .to_value()?;
-                    if let Some(a) = &mut held.action {
-                        match following {
-                            Some(n) => events::open(a, flow.event(&steps[n])),
-                            None => events::close(a, flow.event(step), "Success", None),
-                        }
-                    }
-                    if *step == Step::Finish {
-                        held.job.status = JobStatus::Success;
-                        held.job.end_time = Some(Utc::now());
-                    }
-                    match self
-                        .commit(&mut held, Some((index, "ok")), following, next, &steps)
-                        .await?
-                    {
-                        Committed::Yes => {}
-                        Committed::Superseded => {
-                            self.end_superseded(&mut held).await?;
-                            break;
-                        }
-                        Committed::Fenced => return Ok(()),
-                    }
-                }
-                Err(StepError::Superseded) => {
-                    self.end_superseded(&mut held).await?;
-                    break;
-                }
-                Err(StepError::Store(e)) => return Err(e),
-                Err(StepError::Driver(e)) => {
-                    self.fail(&mut held, flow.as_ref(), &steps, index, &run, e).await?;
-                    break;
-                }
+            tracing::debug!(job = %held.job.id, op = op.name(), step = steps[n].name(), "step");
+            if let Err(e) = self.run_step(&mut held, &steps[n], flow.as_ref(), &mut run).await {
+                progress.ended = Some((n, "error"));
+                return self
+                    .step_failed(&mut held, flow.as_ref(), &steps, n, &run, e, progress)
+                    .await;
             }
+            if self.crashes_at(&held.job.operation, CrashPoint::AfterEffect(n)) {
+                return Err(ControlError::internal("simulated crash"));
+            }
+            progress.ended = Some((n, "ok"));
+            i = n + 1;
+        }
+    }
+
+    /// A step that did not succeed: superseded, a store failure, or the
+    /// driver's failure (the job fails).
+    #[allow(clippy::too_many_arguments)]
+    async fn step_failed(
+        &self,
+        held: &mut Held,
+        flow: &dyn Flow,
+        steps: &[Step],
+        at: usize,
+        run: &RunState,
+        err: StepError,
+        progress: Progress,
+    ) -> ControlResult<()> {
+        match err {
+            StepError::Superseded => self.finish(held, true).await,
+            StepError::Store(e) => Err(e),
+            StepError::Driver(e) => {
+                self.fail(held, flow, steps, at, run, e, progress).await?;
+                self.finish(held, false).await
+            }
+        }
+    }
+
+    /// The job has ended (or, `superseded`, lost its server): tell its parent.
+    async fn finish(&self, held: &mut Held, superseded: bool) -> ControlResult<()> {
+        if superseded {
+            self.end_superseded(held).await?;
         }
         if let Some(parent) = &held.job.parent_id {
             self.refresh_parent(parent).await?;
@@ -158,14 +211,14 @@ impl Engine {
         Ok((server, action))
     }
 
-    /// Runs one step; returns the server's new record if the step changed it.
+    /// Runs one step on the held server record.
     async fn run_step(
         &self,
-        held: &Held,
+        held: &mut Held,
         step: &Step,
         flow: &dyn Flow,
         run: &mut RunState,
-    ) -> Result<Option<Server>, StepError> {
+    ) -> Result<(), StepError> {
         let ctx = StepContext {
             operation: held.job.operation.clone(),
             step: step.name().to_string(),
@@ -183,44 +236,50 @@ impl Engine {
             run,
         };
         execute(flow, &mut cx, step).await?;
-        let StepCx { server, mut next, .. } = cx;
-        if next == server {
-            return Ok(None);
-        }
-        next.generation = server.generation + 1;
-        next.updated = Utc::now();
-        Ok(Some(next))
+        held.server = cx.next;
+        Ok(())
     }
 
-    /// One fenced commit: ends step `ended` with its result, logs `begins`,
-    /// writes the job and the action, and the server's `next` record (or
-    /// checks the server is still the job's). On success the held server
-    /// becomes `next`.
+    /// One fenced commit: ends `progress`'s steps, logs `begins`, writes
+    /// the job, the action and the server's record if the steps changed it
+    /// (or checks the server is still the job's).
     pub(super) async fn commit(
         &self,
         held: &mut Held,
-        ended: Option<(usize, &str)>,
+        progress: &Progress,
         begins: Option<usize>,
-        next: Option<Server>,
         steps: &[Step],
     ) -> ControlResult<Committed> {
         held.lease.until = Utc::now() + self.lease;
-        let server = match &next {
-            Some(next) => ServerWrite::Changed {
-                next,
-                expected: held.server.generation,
-            },
-            None => ServerWrite::Unchanged {
+        let expected = held.stored.generation;
+        let changed = held.server != held.stored;
+        if changed {
+            held.server.generation = expected + 1;
+            held.server.updated = Utc::now();
+        }
+        let server = if changed {
+            ServerWrite::Changed {
+                next: &held.server,
+                expected,
+            }
+        } else {
+            ServerWrite::Unchanged {
                 id: &held.server.id,
-                generation: held.server.generation,
-            },
+                generation: expected,
+            }
         };
+        let ran: Vec<(i64, &str, &str)> = progress
+            .ran
+            .iter()
+            .map(|(i, result)| (*i as i64, steps[*i].name(), *result))
+            .collect();
         let outcome = self
             .store
             .commit_step(StepCommit {
                 job: &held.job,
                 lease: &held.lease,
-                ended: ended.map(|(i, r)| (i as i64, r)),
+                ended: progress.ended.map(|(i, r)| (i as i64, r)),
+                ran: &ran,
                 begins: begins.map(|i| (i as i64, steps[i].name())),
                 server,
                 action: held.action.as_ref(),
@@ -228,9 +287,7 @@ impl Engine {
             .await?;
         Ok(match outcome {
             StepOutcome::Committed { .. } => {
-                if let Some(next) = next {
-                    held.server = next;
-                }
+                held.stored = held.server.clone();
                 Committed::Yes
             }
             StepOutcome::ServerMoved => Committed::Superseded,

@@ -97,6 +97,12 @@ impl Step {
         }
     }
 
+    /// Whether the step only changes the server's record (no driver
+    /// effect): such a step may be committed together with its neighbour.
+    pub fn records_only(&self) -> bool {
+        matches!(self, Step::Task(_) | Step::Finish)
+    }
+
     /// Whether a failure at or after this step leaves the server in ERROR
     /// (something was changed that cannot simply be forgotten). Failures
     /// before the first such step roll the server back to where it was.

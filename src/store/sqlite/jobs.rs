@@ -138,6 +138,11 @@ impl JobStore for SqliteStore {
         let lease = commit.lease.clone();
         let ended = commit.ended.map(|(i, r)| (i, r.to_string()));
         let begins = commit.begins.map(|(i, n)| (i, n.to_string()));
+        let ran: Vec<(i64, String, String)> = commit
+            .ran
+            .iter()
+            .map(|(i, n, r)| (*i, n.to_string(), r.to_string()))
+            .collect();
         let server = match commit.server {
             ServerWrite::Unchanged { id, generation } => Some(Err((id.to_string(), generation))),
             ServerWrite::Changed { next, expected } => Some(Ok((ServerRow::of(next)?, expected))),
@@ -164,6 +169,15 @@ impl JobStore for SqliteStore {
             if let Some((index, result)) = &ended {
                 c.prepare_cached("UPDATE job_steps SET finished_at = ?1, result = ?2 WHERE job_id = ?3 AND idx = ?4")?
                     .execute(params![now, result, job.id, index])?;
+            }
+            for (index, name, result) in &ran {
+                c.prepare_cached(
+                    "INSERT INTO job_steps (job_id, idx, name, started_at, finished_at, result, attempts)
+                     VALUES (?1, ?2, ?3, ?4, ?4, ?5, 1)
+                     ON CONFLICT(job_id, idx) DO UPDATE SET attempts = attempts + 1, started_at = excluded.started_at,
+                         finished_at = excluded.finished_at, result = excluded.result",
+                )?
+                .execute(params![job.id, index, name, now, result])?;
             }
             let mut attempts = 0;
             if let Some((index, name)) = &begins {

@@ -197,7 +197,9 @@ fn write_loop(conn: Connection, queue: Receiver<WriteOp>) {
 /// [`CHECKPOINT_EVERY`], a waiting one if the log outgrew [`WAL_LIMIT_BYTES`].
 fn checkpoint_loop(conn: Connection, wal: PathBuf, stop: Receiver<()>) {
     while let Err(RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-        let big = std::fs::metadata(&wal).map(|m| m.len() > WAL_LIMIT_BYTES).unwrap_or(false);
+        let big = std::fs::metadata(&wal)
+            .map(|m| m.len() > WAL_LIMIT_BYTES)
+            .unwrap_or(false);
         let mode = if big { "TRUNCATE" } else { "PASSIVE" };
         if let Err(e) = conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |_| Ok(())) {
             tracing::warn!(error = %e, mode, "store: checkpoint failed");
