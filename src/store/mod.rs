@@ -201,6 +201,8 @@ pub trait ServerStore: Send + Sync {
     async fn put_volume(&self, v: &Volume) -> ControlResult<()>;
     async fn delete_volume(&self, id: &str) -> ControlResult<()>;
     async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>>;
+    /// A server's volumes and ports, read together.
+    async fn attachments_of(&self, server_id: &str) -> ControlResult<(Vec<Volume>, Vec<Port>)>;
     async fn put_port(&self, p: &Port) -> ControlResult<()>;
     /// Deletes a port; its address becomes free for the next create.
     async fn delete_port(&self, id: &str) -> ControlResult<()>;

@@ -101,9 +101,6 @@ impl Service {
     }
 
     pub async fn volumes_and_ports(&self, server_id: &str) -> ControlResult<(Vec<Volume>, Vec<Port>)> {
-        Ok((
-            self.store.volumes_of(server_id).await?,
-            self.store.ports_of(server_id).await?,
-        ))
+        self.store.attachments_of(server_id).await
     }
 }

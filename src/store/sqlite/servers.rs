@@ -286,6 +286,25 @@ impl ServerStore for SqliteStore {
         .await
     }
 
+    async fn attachments_of(&self, server_id: &str) -> ControlResult<(Vec<Volume>, Vec<Port>)> {
+        let server_id = server_id.to_string();
+        // One trip to a reader for both: a server's show needs them together.
+        self.read(move |c| {
+            let docs = |sql: &str| -> DbResult<Vec<String>> {
+                let mut stmt = c.prepare_cached(sql)?;
+                let rows = stmt.query_map([&server_id], |r| r.get::<_, String>(0))?;
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            };
+            let volumes = docs("SELECT doc FROM volumes WHERE server_id = ?1 ORDER BY id")?;
+            let ports = docs("SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id")?;
+            Ok((
+                volumes.iter().map(|d| from_doc(d)).collect::<ControlResult<_>>()?,
+                ports.iter().map(|d| from_doc(d)).collect::<ControlResult<_>>()?,
+            ))
+        })
+        .await
+    }
+
     async fn put_port(&self, p: &Port) -> ControlResult<()> {
         let (p, doc) = (p.clone(), to_doc(p)?);
         self.write(move |c| write_port(c, &p, &doc)).await
