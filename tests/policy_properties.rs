@@ -362,6 +362,26 @@ fn the_fast_path_does_not_allocate() {
         long.as_str(),
     ];
     let resources = [None, Some("ECS:local-1:d1:instance:abc"), Some("garbage")];
+    // The first decision of an action remembers which wildcard statements
+    // match it (one allocation per action and policy set); every later one
+    // allocates nothing.
+    let decide_all = |set: &PolicySet| {
+        let mut allowed = 0;
+        for action in actions {
+            for resource in resources {
+                let req = Request {
+                    action,
+                    resource,
+                    context: &ctx,
+                };
+                allowed += usize::from(iam::is_allowed(set, &req));
+            }
+        }
+        allowed
+    };
+    let cold = ALLOCATIONS.with(Cell::get);
+    decide_all(&set);
+    assert!(ALLOCATIONS.with(Cell::get) > cold, "the first decisions fill the memo");
     let before = ALLOCATIONS.with(Cell::get);
     let mut allowed = 0;
     for action in actions {

@@ -290,6 +290,24 @@ struct ActionIndex {
     by_service: Vec<(Box<str>, RestPatterns)>,
     /// Wildcard services (`*:*:get*`).
     any_service: Vec<(Glob, Glob, StmtRef)>,
+    /// The wildcard statements each action asked about so far matched: a
+    /// principal with many policies decides the same few actions again
+    /// and again, and trying every wildcard each time was nearly all of
+    /// the cost.
+    wildcard_hits: WildcardMemo,
+}
+
+/// Most actions remembered per index; further ones are matched each time.
+const MEMO_ACTIONS: usize = 4096;
+
+#[derive(Debug, Default)]
+struct WildcardMemo(parking_lot::RwLock<HashMap<Box<str>, std::sync::Arc<[StmtRef]>>>);
+
+impl Clone for WildcardMemo {
+    /// A copy starts with an empty memo: it is only a cache.
+    fn clone(&self) -> Self {
+        WildcardMemo::default()
+    }
 }
 
 impl ActionIndex {
@@ -335,19 +353,42 @@ impl ActionIndex {
                 }
             }
         }
-        if let Some((_, list)) = self.by_service.iter().find(|(s, _)| **s == *service) {
-            for (glob, at) in list {
-                if glob.matches(rest) {
-                    f(*at)?;
-                }
-            }
+        if self.by_service.is_empty() && self.any_service.is_empty() {
+            return ControlFlow::Continue(());
         }
-        for (service_glob, glob, at) in &self.any_service {
-            if service_glob.matches(service) && glob.matches(rest) {
-                f(*at)?;
+        let remembered = self.wildcard_hits.0.read().get(action).cloned();
+        let hits = match remembered {
+            Some(hits) => hits,
+            None => {
+                let hits: std::sync::Arc<[StmtRef]> = self.wildcard_matches(service, rest).into();
+                let mut memo = self.wildcard_hits.0.write();
+                if memo.len() < MEMO_ACTIONS {
+                    memo.insert(action.into(), hits.clone());
+                }
+                hits
             }
+        };
+        for &at in hits.iter() {
+            f(at)?;
         }
         ControlFlow::Continue(())
+    }
+}
+
+impl ActionIndex {
+    /// The statements whose wildcard actions match `service:rest`, in order.
+    fn wildcard_matches(&self, service: &str, rest: &str) -> Vec<StmtRef> {
+        let mut hits = Vec::new();
+        if let Some((_, list)) = self.by_service.iter().find(|(s, _)| **s == *service) {
+            hits.extend(list.iter().filter(|(glob, _)| glob.matches(rest)).map(|(_, at)| *at));
+        }
+        hits.extend(
+            self.any_service
+                .iter()
+                .filter(|(service_glob, glob, _)| service_glob.matches(service) && glob.matches(rest))
+                .map(|(_, _, at)| *at),
+        );
+        hits
     }
 }
 
