@@ -202,7 +202,8 @@ restart_ecsd() { # DATA CONFIG -> startup_ms
 }
 
 rss_kib() { # PID
-    awk '/^VmRSS:/ {print $2}' "/proc/$1/status"
+    # Anonymous memory only: the memory-mapped database is page cache.
+    awk '/^RssAnon:/ {print $2}' "/proc/$1/status"
 }
 
 ecsd_facts() { # FILE DATA: memory and disk now

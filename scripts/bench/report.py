@@ -74,7 +74,7 @@ def fact_rows(f, servers):
     rows = []
     if "rss_kib" in f:
         rss = int(f["rss_kib"])
-        rows.append(("resident memory (VmRSS) after creating the servers",
+        rows.append(("resident memory above the page cache (RssAnon) after creating the servers",
                      rss / 1024, "MiB", rss * 1024 / servers, "B/server"))
     if "du_kib" in f:
         du = int(f["du_kib"])
