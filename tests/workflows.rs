@@ -598,3 +598,50 @@ async fn the_background_engine_runs_every_job_exactly_once() {
     k.app.engine.shutdown();
     engine.await.unwrap();
 }
+
+/// The store's per-host, per-flavor counts equal what its live servers take.
+async fn placement_counts_match(k: &Kit, label: &str) {
+    let store = &k.service().store;
+    let mut expected: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for s in store.live_servers().await.unwrap() {
+        if let Some(h) = &s.host {
+            *expected.entry((h.clone(), s.flavor_id.clone())).or_default() += 1;
+        }
+        if let (Some(h), Some(f)) = (&s.source_host, &s.old_flavor_id) {
+            *expected.entry((h.clone(), f.clone())).or_default() += 1;
+        }
+    }
+    let actual: std::collections::BTreeMap<(String, String), i64> = store
+        .host_flavor_counts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(h, f, n)| ((h, f), n))
+        .collect();
+    assert_eq!(actual, expected, "{label}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn placement_counts_follow_every_move() {
+    let k = kit().await;
+    let a = k.active_server("s6.small.1").await;
+    let b = k.active_server("s6.small.1").await;
+    let c = k.active_server("s6.small.1").await;
+    let d = k.active_server("s6.small.1").await;
+    placement_counts_match(&k, "created").await;
+    for (op, id, input, label) in [
+        (OpId::NovaResize, &a.id, to_medium(), "resized, awaiting confirmation"),
+        (OpId::NovaConfirmResize, &a.id, confirm(), "resize confirmed"),
+        (OpId::NovaResize, &b.id, to_medium(), "second resize"),
+        (OpId::NovaRevertResize, &b.id, revert(), "resize reverted"),
+        (OpId::NovaStop, &c.id, stop(), "stopped"),
+        (OpId::HwMigrate, &c.id, to_deh(), "migrated to a dedicated host"),
+        (OpId::HwDelete, &d.id, delete(), "deleted"),
+    ] {
+        k.act(op, id, input).await;
+        k.run().await;
+        placement_counts_match(&k, label).await;
+    }
+    assert_eq!(k.server(&a.id).await.flavor_id, "s6.medium.2");
+    assert_eq!(k.server(&c.id).await.host.as_deref(), Some(DEH));
+}

@@ -6,38 +6,41 @@ use std::collections::HashMap;
 use crate::domain::Inventory;
 use crate::domain::{Flavor, HostKind, Server};
 
-/// vCPUs and RAM in use per host, counting resize sources too.
-fn usage(inventory: &dyn Inventory, live: &[Server], except: &str) -> HashMap<String, (i64, i64)> {
+/// vCPUs and RAM in use per host, from the store's count of live servers
+/// per host and flavor (resize sources included), leaving out what `own`
+/// itself takes: a server being placed again does not compete with itself.
+pub fn usage(inventory: &dyn Inventory, counts: &[(String, String, i64)], own: &Server) -> HashMap<String, (i64, i64)> {
     let mut used: HashMap<String, (i64, i64)> = HashMap::new();
-    let mut add = |host: &Option<String>, flavor_id: &str| {
-        if let (Some(h), Some(f)) = (host, inventory.flavor(flavor_id)) {
-            let e = used.entry(h.clone()).or_default();
-            e.0 += f.vcpus;
-            e.1 += f.ram_mb;
+    let mut add = |host: &str, flavor_id: &str, n: i64| {
+        if let Some(f) = inventory.flavor(flavor_id) {
+            let e = used.entry(host.to_string()).or_default();
+            e.0 += n * f.vcpus;
+            e.1 += n * f.ram_mb;
         }
     };
-    for s in live.iter().filter(|s| s.id != except) {
-        add(&s.host, &s.flavor_id);
-        if let Some(old) = &s.old_flavor_id {
-            add(&s.source_host, old);
-        }
+    for (host, flavor_id, n) in counts {
+        add(host, flavor_id, *n);
+    }
+    if let Some(h) = &own.host {
+        add(h, &own.flavor_id, -1);
+    }
+    if let (Some(h), Some(old)) = (&own.source_host, &own.old_flavor_id) {
+        add(h, old, -1);
     }
     used
 }
 
-/// Picks a host for `server_id` with `flavor`. `dedicated` names the DeH to
-/// use; `avoid` is a host that must not be chosen (cold migration);
-/// `prefer` is tried first (resizing in place).
+/// Picks a host with room for `flavor`, given what is `used` per host.
+/// `dedicated` names the DeH to use; `avoid` is a host that must not be
+/// chosen (cold migration); `prefer` is tried first (resizing in place).
 pub fn place(
     inventory: &dyn Inventory,
-    live: &[Server],
-    server_id: &str,
+    used: &HashMap<String, (i64, i64)>,
     flavor: &Flavor,
     dedicated: Option<&str>,
     avoid: Option<&str>,
     prefer: Option<&str>,
 ) -> Result<String, String> {
-    let used = usage(inventory, live, server_id);
     let fits = |h: &crate::domain::Host| {
         let (cpu, ram) = used.get(&h.id).copied().unwrap_or_default();
         cpu + flavor.vcpus <= h.vcpus && ram + flavor.ram_mb <= h.ram_mb

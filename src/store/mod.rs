@@ -188,8 +188,12 @@ pub trait ServerStore: Send + Sync {
         filter: &ServerFilter,
         page: Page,
     ) -> ControlResult<(Vec<Server>, usize)>;
-    /// All servers on a host or not deleted, for placement and recovery.
+    /// All servers not deleted (the simulator re-learns them at start).
     async fn live_servers(&self) -> ControlResult<Vec<Server>>;
+    /// How many live servers take room on each host with each flavor (a
+    /// resizing server counts on its source host with its old flavor too),
+    /// kept with every server write: placement reads this, never the servers.
+    async fn host_flavor_counts(&self) -> ControlResult<Vec<(String, String, i64)>>;
     /// Compare-and-swap claim plus leased job and action insert.
     async fn claim(&self, claim: &Claim) -> ControlResult<bool>;
     /// Writes a server record if its generation is unchanged; bumps it.

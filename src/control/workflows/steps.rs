@@ -246,15 +246,15 @@ async fn schedule(cx: &mut StepCx<'_>, placement: &Placement) -> Result<(), Step
             code: "Ecs.0029".into(),
             reason: format!("Flavor {flavor_id} could not be found."),
         })?;
-        let live = cx.store.live_servers().await?;
+        let counts = cx.store.host_flavor_counts().await?;
+        let used = scheduler::usage(cx.inventory, &counts, &cx.server);
         let (want_dedicated, avoid) = match placement {
             Placement::Migrate { dedicated_host_id } => (dedicated_host_id.clone(), cx.server.host.clone()),
             Placement::New | Placement::Resize { .. } => (cx.server.dedicated_host_id.clone(), None),
         };
         let host = scheduler::place(
             cx.inventory,
-            &live,
-            &cx.server.id,
+            &used,
             &flavor,
             want_dedicated.as_deref(),
             avoid.as_deref(),

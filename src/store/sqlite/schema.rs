@@ -15,7 +15,10 @@ CREATE TABLE IF NOT EXISTS tokens (hash TEXT PRIMARY KEY, user_id TEXT NOT NULL,
     doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tokens_user ON tokens(user_id);
 CREATE TABLE IF NOT EXISTS servers (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, seq INTEGER NOT NULL,
-    generation INTEGER NOT NULL, deleted INTEGER NOT NULL, doc TEXT NOT NULL);
+    generation INTEGER NOT NULL, deleted INTEGER NOT NULL, doc TEXT NOT NULL,
+    host TEXT, flavor_id TEXT, source_host TEXT, old_flavor_id TEXT);
+CREATE TABLE IF NOT EXISTS host_flavors (host TEXT NOT NULL, flavor_id TEXT NOT NULL, count INTEGER NOT NULL,
+    PRIMARY KEY (host, flavor_id));
 CREATE INDEX IF NOT EXISTS servers_project ON servers(project_id, seq);
 CREATE TABLE IF NOT EXISTS volumes (id TEXT PRIMARY KEY, server_id TEXT, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS volumes_server ON volumes(server_id);
@@ -73,6 +76,33 @@ pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     )?;
     if has_epoch == 0 {
         conn.execute_batch("ALTER TABLE jobs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0")?;
+    }
+    let has_footprint: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('servers') WHERE name = 'host'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_footprint == 0 {
+        // Placement counts servers per host and flavor; fill the columns it
+        // reads from the documents, once, and count what is there.
+        conn.execute_batch(
+            "BEGIN;
+             ALTER TABLE servers ADD COLUMN host TEXT;
+             ALTER TABLE servers ADD COLUMN flavor_id TEXT;
+             ALTER TABLE servers ADD COLUMN source_host TEXT;
+             ALTER TABLE servers ADD COLUMN old_flavor_id TEXT;
+             UPDATE servers SET host = json_extract(doc, '$.host'), flavor_id = json_extract(doc, '$.flavor_id'),
+                 source_host = json_extract(doc, '$.source_host'), old_flavor_id = json_extract(doc, '$.old_flavor_id');
+             DELETE FROM host_flavors;
+             INSERT INTO host_flavors (host, flavor_id, count)
+                 SELECT host, flavor_id, SUM(n) FROM (
+                     SELECT host, flavor_id, 1 AS n FROM servers WHERE deleted = 0 AND host IS NOT NULL
+                     UNION ALL
+                     SELECT source_host, old_flavor_id, 1 FROM servers
+                         WHERE deleted = 0 AND source_host IS NOT NULL AND old_flavor_id IS NOT NULL)
+                 GROUP BY host, flavor_id;
+             COMMIT;",
+        )?;
     }
     Ok(())
 }

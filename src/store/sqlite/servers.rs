@@ -19,6 +19,34 @@ pub(super) struct ServerRow {
     generation: i64,
     deleted: bool,
     doc: String,
+    placed: Placed,
+}
+
+/// Where a server takes room: its host with its flavor, and during a
+/// resize also its source host with the old flavor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Placed {
+    host: Option<String>,
+    flavor_id: Option<String>,
+    source_host: Option<String>,
+    old_flavor_id: Option<String>,
+}
+
+impl Placed {
+    /// The (host, flavor) pairs this server counts for, if it is live.
+    fn slots(&self, deleted: bool) -> Vec<(&str, &str)> {
+        if deleted {
+            return Vec::new();
+        }
+        let mut slots = Vec::with_capacity(2);
+        if let (Some(h), Some(f)) = (&self.host, &self.flavor_id) {
+            slots.push((h.as_str(), f.as_str()));
+        }
+        if let (Some(h), Some(f)) = (&self.source_host, &self.old_flavor_id) {
+            slots.push((h.as_str(), f.as_str()));
+        }
+        slots
+    }
 }
 
 impl ServerRow {
@@ -29,8 +57,54 @@ impl ServerRow {
             generation: s.generation,
             deleted: s.vm_state == VmState::Deleted,
             doc: to_doc(s)?,
+            placed: Placed {
+                host: s.host.clone(),
+                flavor_id: Some(s.flavor_id.clone()),
+                source_host: s.source_host.clone(),
+                old_flavor_id: s.old_flavor_id.clone(),
+            },
         })
     }
+}
+
+/// Moves a server's count in `host_flavors` from where it was to where it is.
+fn recount(c: &Connection, was: (&Placed, bool), now: (&Placed, bool)) -> DbResult<()> {
+    let (before, after) = (was.0.slots(was.1), now.0.slots(now.1));
+    if before == after {
+        return Ok(());
+    }
+    for (host, flavor) in before {
+        c.prepare_cached("UPDATE host_flavors SET count = count - 1 WHERE host = ?1 AND flavor_id = ?2")?
+            .execute(params![host, flavor])?;
+    }
+    for (host, flavor) in after {
+        c.prepare_cached(
+            "INSERT INTO host_flavors (host, flavor_id, count) VALUES (?1, ?2, 1)
+             ON CONFLICT(host, flavor_id) DO UPDATE SET count = count + 1",
+        )?
+        .execute(params![host, flavor])?;
+    }
+    Ok(())
+}
+
+/// The stored placement of a server at `generation` (any generation if `None`).
+fn placed_at(c: &Connection, id: &str, generation: Option<i64>) -> DbResult<Option<(Placed, bool)>> {
+    Ok(c.prepare_cached(
+        "SELECT host, flavor_id, source_host, old_flavor_id, deleted FROM servers
+             WHERE id = ?1 AND (?2 IS NULL OR generation = ?2)",
+    )?
+    .query_row(params![id, generation], |r| {
+        Ok((
+            Placed {
+                host: r.get(0)?,
+                flavor_id: r.get(1)?,
+                source_host: r.get(2)?,
+                old_flavor_id: r.get(3)?,
+            },
+            r.get::<_, i64>(4)? != 0,
+        ))
+    })
+    .optional()?)
 }
 
 /// An instance action as written.
@@ -53,20 +127,55 @@ impl ActionRow {
 }
 
 fn insert_server(c: &Connection, s: &ServerRow, seq: i64) -> DbResult<()> {
+    let was = placed_at(c, &s.id, None)?;
+    let p = &s.placed;
     c.prepare_cached(
-        "INSERT INTO servers (id, project_id, seq, generation, deleted, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, deleted = excluded.deleted, doc = excluded.doc",
+        "INSERT INTO servers (id, project_id, seq, generation, deleted, doc, host, flavor_id, source_host, old_flavor_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, deleted = excluded.deleted, doc = excluded.doc,
+             host = excluded.host, flavor_id = excluded.flavor_id, source_host = excluded.source_host,
+             old_flavor_id = excluded.old_flavor_id",
     )?
-    .execute(params![s.id, s.project_id, seq, s.generation, s.deleted as i64, s.doc])?;
-    Ok(())
+    .execute(params![
+        s.id,
+        s.project_id,
+        seq,
+        s.generation,
+        s.deleted as i64,
+        s.doc,
+        p.host,
+        p.flavor_id,
+        p.source_host,
+        p.old_flavor_id
+    ])?;
+    let none = Placed::default();
+    let was = was.as_ref().map_or((&none, true), |(p, d)| (p, *d));
+    recount(c, was, (p, s.deleted))
 }
 
-/// Writes a server's new record if its generation is still `expected`.
+/// Writes a server's new record if its generation is still `expected`,
+/// keeping the per-host counts of placement in step.
 pub(super) fn cas_server(c: &Connection, s: &ServerRow, expected: i64) -> DbResult<bool> {
-    let n = c
-        .prepare_cached("UPDATE servers SET generation = ?1, deleted = ?2, doc = ?3 WHERE id = ?4 AND generation = ?5")?
-        .execute(params![s.generation, s.deleted as i64, s.doc, s.id, expected])?;
-    Ok(n == 1)
+    let Some((was, was_deleted)) = placed_at(c, &s.id, Some(expected))? else {
+        return Ok(false);
+    };
+    let p = &s.placed;
+    c.prepare_cached(
+        "UPDATE servers SET generation = ?1, deleted = ?2, doc = ?3, host = ?4, flavor_id = ?5, source_host = ?6,
+             old_flavor_id = ?7 WHERE id = ?8",
+    )?
+    .execute(params![
+        s.generation,
+        s.deleted as i64,
+        s.doc,
+        p.host,
+        p.flavor_id,
+        p.source_host,
+        p.old_flavor_id,
+        s.id
+    ])?;
+    recount(c, (&was, was_deleted), (p, s.deleted))?;
+    Ok(true)
 }
 
 pub(super) fn write_action(c: &Connection, a: &ActionRow) -> DbResult<()> {
@@ -220,6 +329,17 @@ impl ServerStore for SqliteStore {
             .take(if page.limit == 0 { usize::MAX } else { page.limit })
             .collect();
         Ok((page_items, total))
+    }
+
+    async fn host_flavor_counts(&self) -> ControlResult<Vec<(String, String, i64)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached("SELECT host, flavor_id, count FROM host_flavors WHERE count > 0")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
     }
 
     async fn live_servers(&self) -> ControlResult<Vec<Server>> {
