@@ -87,11 +87,11 @@ fn recount(c: &Connection, was: (&Placed, bool), now: (&Placed, bool)) -> DbResu
     Ok(())
 }
 
-/// The stored placement of a server at `generation` (any generation if `None`).
-fn placed_at(c: &Connection, id: &str, generation: Option<i64>) -> DbResult<Option<(Placed, bool)>> {
+/// The stored placement of a server if it is at `generation`.
+fn placed_at(c: &Connection, id: &str, generation: i64) -> DbResult<Option<(Placed, bool)>> {
     Ok(c.prepare_cached(
         "SELECT host, flavor_id, source_host, old_flavor_id, deleted FROM servers
-             WHERE id = ?1 AND (?2 IS NULL OR generation = ?2)",
+             WHERE id = ?1 AND generation = ?2",
     )?
     .query_row(params![id, generation], |r| {
         Ok((
@@ -126,15 +126,12 @@ impl ActionRow {
     }
 }
 
+/// Inserts a new server (a fresh id: there is no earlier placement to move).
 fn insert_server(c: &Connection, s: &ServerRow, seq: i64) -> DbResult<()> {
-    let was = placed_at(c, &s.id, None)?;
     let p = &s.placed;
     c.prepare_cached(
         "INSERT INTO servers (id, project_id, seq, generation, deleted, doc, host, flavor_id, source_host, old_flavor_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, deleted = excluded.deleted, doc = excluded.doc,
-             host = excluded.host, flavor_id = excluded.flavor_id, source_host = excluded.source_host,
-             old_flavor_id = excluded.old_flavor_id",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         s.id,
@@ -148,15 +145,13 @@ fn insert_server(c: &Connection, s: &ServerRow, seq: i64) -> DbResult<()> {
         p.source_host,
         p.old_flavor_id
     ])?;
-    let none = Placed::default();
-    let was = was.as_ref().map_or((&none, true), |(p, d)| (p, *d));
-    recount(c, was, (p, s.deleted))
+    recount(c, (&Placed::default(), true), (p, s.deleted))
 }
 
 /// Writes a server's new record if its generation is still `expected`,
 /// keeping the per-host counts of placement in step.
 pub(super) fn cas_server(c: &Connection, s: &ServerRow, expected: i64) -> DbResult<bool> {
-    let Some((was, was_deleted)) = placed_at(c, &s.id, Some(expected))? else {
+    let Some((was, was_deleted)) = placed_at(c, &s.id, expected)? else {
         return Ok(false);
     };
     let p = &s.placed;
