@@ -213,6 +213,38 @@ fn kill_9_mid_job_then_restart_finishes_every_acknowledged_job() {
     d.kill9();
 }
 
+/// The simulator keeps nothing on disk and start-up reads no servers: a
+/// restarted node learns each VM from its record when a step first
+/// touches it, so running and stopped servers act as before the restart.
+#[test]
+fn after_a_restart_running_and_stopped_servers_still_act() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let d = Daemon::start(dir.path(), port, 0);
+    let (token, _) = d.token();
+    let running = create(&d, &token);
+    let stopped = create(&d, &token);
+    d.wait_for(&token, &running, "ACTIVE");
+    d.wait_for(&token, &stopped, "ACTIVE");
+    d.action(&token, &stopped, json!({"os-stop": null}));
+    d.wait_for(&token, &stopped, "SHUTOFF");
+    d.kill9();
+
+    let d = Daemon::start(dir.path(), port, 0);
+    let (token, _) = d.token();
+    d.action(&token, &stopped, json!({"os-start": null}));
+    d.action(&token, &running, json!({"reboot": {"type": "HARD"}}));
+    for id in [&stopped, &running] {
+        let s = d.wait_for(&token, id, "ACTIVE");
+        assert_eq!(s["OS-EXT-STS:power_state"], 1, "{s}");
+        assert!(s.get("fault").is_none(), "{s}");
+    }
+    d.action(&token, &running, json!({"os-stop": null}));
+    let s = d.wait_for(&token, &running, "SHUTOFF");
+    assert_eq!(s["OS-EXT-STS:power_state"], 4, "{s}");
+    d.kill9();
+}
+
 #[test]
 fn sigterm_stops_at_a_step_boundary_and_the_job_resumes_on_restart() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -18,9 +18,8 @@ use crate::control::identity::Identity;
 use crate::control::insight::Insight;
 use crate::control::jobs::Engine;
 use crate::control::service::Service;
-use crate::domain::{Inventory, PowerState, VmState, REGION};
+use crate::domain::{Inventory, REGION};
 use crate::driver::sim::SimDriver;
-use crate::driver::VmSpec;
 use crate::store::sqlite::{SqliteStore, SyncMode};
 use crate::store::Store;
 
@@ -86,26 +85,6 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     .await?;
     let inventory: Arc<dyn Inventory> = Arc::new(opts.file.inventory());
     let sim = Arc::new(SimDriver::new(opts.sim_step_ms, opts.file.faults.clone()));
-    // The simulator keeps nothing on disk: re-learn the VMs the store knows.
-    for s in store.live_servers().await? {
-        if let Some(host) = &s.host {
-            let flavor = inventory.flavor(&s.flavor_id);
-            let spec = VmSpec {
-                server_id: s.id.clone(),
-                host: host.clone(),
-                vcpus: flavor.map(|f| f.vcpus).unwrap_or(1),
-                ram_mb: flavor.map(|f| f.ram_mb).unwrap_or(1024),
-                image_id: s.image_id.clone(),
-                system_volume_id: String::new(),
-            };
-            let power = if s.vm_state == VmState::Deleted {
-                PowerState::NoState
-            } else {
-                s.power_state
-            };
-            sim.adopt(spec, power);
-        }
-    }
     let node = node_id(store.as_ref()).await?;
     let engine = Engine::new(store.clone(), sim.clone(), inventory.clone(), node);
     let authz = Arc::new(PolicyAuthorizer::new(store.clone(), REGION, opts.authz_mode));

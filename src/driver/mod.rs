@@ -35,6 +35,18 @@ pub struct StepContext {
     pub operation: String,
     pub step: String,
     pub server_id: String,
+    /// The VM as the control plane's record has it (None when the record
+    /// places it nowhere). A driver that keeps nothing across restarts
+    /// (the simulator) learns an unseen VM from this instead of reading
+    /// every server at start-up.
+    pub recorded: Option<RecordedVm>,
+}
+
+/// Where the record says a VM runs, and its power state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedVm {
+    pub host: String,
+    pub power: PowerState,
 }
 
 /// A driver failure: the code and reason end up on the job and the fault.
@@ -71,6 +83,4 @@ pub trait ComputeDriver: Send + Sync + 'static {
     async fn reboot(&self, ctx: &StepContext, server_id: &str, hard: bool) -> Result<(), DriverError>;
     /// Writes the image onto the system volume.
     async fn ensure_disk_imaged(&self, ctx: &StepContext, volume_id: &str, image_id: &str) -> Result<(), DriverError>;
-    /// What the hypervisor reports now.
-    async fn power_state(&self, server_id: &str) -> PowerState;
 }

@@ -1,6 +1,10 @@
 //! The simulated driver: VMs live in memory, each step takes a configurable
 //! time so a person polling sees the transitions (zero in tests), and a
 //! failure can be injected into any step of any operation.
+//!
+//! It keeps nothing on disk. A VM it has not seen since start (one that
+//! existed before a restart) is learnt from the record the step carries,
+//! the first time a step touches it: start-up reads no servers.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -9,15 +13,22 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 
 use super::faults::{self, FaultRule};
-use super::{Capabilities, ComputeDriver, DriverError, StepContext, VmSpec};
+use super::{Capabilities, ComputeDriver, DriverError, RecordedVm, StepContext, VmSpec};
 use crate::domain::PowerState;
 
 #[derive(Debug, Clone)]
 struct SimVm {
     host: String,
     power: PowerState,
-    #[allow(dead_code)] // kept for inspection when debugging
-    spec: VmSpec,
+}
+
+impl From<&RecordedVm> for SimVm {
+    fn from(r: &RecordedVm) -> Self {
+        SimVm {
+            host: r.host.clone(),
+            power: r.power,
+        }
+    }
 }
 
 /// Something to do at the start of every step (tests use it to make a
@@ -46,25 +57,23 @@ impl SimDriver {
         *self.hook.lock() = Some(hook);
     }
 
-    /// Re-learns a VM that existed before a restart (the simulator keeps
-    /// nothing on disk; the store is the record of what was running).
+    /// Knows `spec`'s VM from now on, in `power` (tests set a VM up this way).
     pub fn adopt(&self, spec: VmSpec, power: PowerState) {
-        self.vms.lock().insert(
-            spec.server_id.clone(),
-            SimVm {
-                host: spec.host.clone(),
-                power,
-                spec,
-            },
-        );
+        self.vms.lock().insert(spec.server_id, SimVm { host: spec.host, power });
     }
 
     fn check_fault(&self, ctx: &StepContext) -> Result<(), DriverError> {
         faults::fire(&mut self.faults.lock(), ctx)
     }
 
-    fn vm_mut<T>(&self, server_id: &str, f: impl FnOnce(&mut SimVm) -> T) -> Result<T, DriverError> {
+    /// Runs `f` on the VM, learning it from the step's record if unseen.
+    fn vm_mut<T>(&self, ctx: &StepContext, server_id: &str, f: impl FnOnce(&mut SimVm) -> T) -> Result<T, DriverError> {
         let mut vms = self.vms.lock();
+        if !vms.contains_key(server_id) {
+            if let Some(recorded) = ctx.recorded.as_ref().filter(|_| ctx.server_id == server_id) {
+                vms.insert(server_id.to_string(), recorded.into());
+            }
+        }
         match vms.get_mut(server_id) {
             Some(vm) => Ok(f(vm)),
             None => Err(DriverError {
@@ -100,43 +109,40 @@ impl ComputeDriver for SimDriver {
         self.check_fault(ctx)
     }
 
-    async fn ensure_defined(&self, _ctx: &StepContext, spec: &VmSpec) -> Result<(), DriverError> {
-        let mut vms = self.vms.lock();
-        let power = vms
-            .get(&spec.server_id)
-            .map(|v| v.power)
+    async fn ensure_defined(&self, ctx: &StepContext, spec: &VmSpec) -> Result<(), DriverError> {
+        // Redefining keeps the power state; a new VM starts shut down.
+        let power = self
+            .vm_mut(ctx, &spec.server_id, |vm| vm.power)
             .unwrap_or(PowerState::Shutdown);
-        vms.insert(
+        self.vms.lock().insert(
             spec.server_id.clone(),
             SimVm {
                 host: spec.host.clone(),
                 power,
-                spec: spec.clone(),
             },
         );
         Ok(())
     }
 
-    async fn ensure_undefined(&self, _ctx: &StepContext, server_id: &str, host: &str) -> Result<(), DriverError> {
-        let mut vms = self.vms.lock();
-        if vms.get(server_id).is_some_and(|v| v.host == host) {
-            vms.remove(server_id);
+    async fn ensure_undefined(&self, ctx: &StepContext, server_id: &str, host: &str) -> Result<(), DriverError> {
+        if self.vm_mut(ctx, server_id, |vm| vm.host == host).unwrap_or(false) {
+            self.vms.lock().remove(server_id);
         }
         Ok(())
     }
 
-    async fn ensure_running(&self, _ctx: &StepContext, server_id: &str) -> Result<(), DriverError> {
-        self.vm_mut(server_id, |vm| vm.power = PowerState::Running)
+    async fn ensure_running(&self, ctx: &StepContext, server_id: &str) -> Result<(), DriverError> {
+        self.vm_mut(ctx, server_id, |vm| vm.power = PowerState::Running)
     }
 
-    async fn ensure_stopped(&self, _ctx: &StepContext, server_id: &str, _hard: bool) -> Result<(), DriverError> {
+    async fn ensure_stopped(&self, ctx: &StepContext, server_id: &str, _hard: bool) -> Result<(), DriverError> {
         // A VM that is not defined is as stopped as it gets.
-        let _ = self.vm_mut(server_id, |vm| vm.power = PowerState::Shutdown);
+        let _ = self.vm_mut(ctx, server_id, |vm| vm.power = PowerState::Shutdown);
         Ok(())
     }
 
-    async fn reboot(&self, _ctx: &StepContext, server_id: &str, _hard: bool) -> Result<(), DriverError> {
-        self.vm_mut(server_id, |vm| vm.power = PowerState::Running)
+    async fn reboot(&self, ctx: &StepContext, server_id: &str, _hard: bool) -> Result<(), DriverError> {
+        self.vm_mut(ctx, server_id, |vm| vm.power = PowerState::Running)
     }
 
     async fn ensure_disk_imaged(
@@ -146,14 +152,6 @@ impl ComputeDriver for SimDriver {
         _image_id: &str,
     ) -> Result<(), DriverError> {
         Ok(())
-    }
-
-    async fn power_state(&self, server_id: &str) -> PowerState {
-        self.vms
-            .lock()
-            .get(server_id)
-            .map(|v| v.power)
-            .unwrap_or(PowerState::NoState)
     }
 }
 

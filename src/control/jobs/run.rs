@@ -12,8 +12,8 @@ use super::{events, CrashPoint, Engine};
 use crate::catalog;
 use crate::control::workflows::steps::{execute, StepCx};
 use crate::control::workflows::{self, Flow, JobParams, RunState, Step, StepError};
-use crate::domain::{ControlError, ControlResult, InstanceAction, Job, JobStatus, Server};
-use crate::driver::StepContext;
+use crate::domain::{ControlError, ControlResult, InstanceAction, Job, JobStatus, Server, VmState};
+use crate::driver::{RecordedVm, StepContext};
 use crate::store::{Lease, ServerWrite, StepCommit, StepOutcome};
 
 /// A job in a worker's hands: its record, its lease, the server as last
@@ -223,6 +223,7 @@ impl Engine {
             operation: held.job.operation.clone(),
             step: step.name().to_string(),
             server_id: held.server.id.clone(),
+            recorded: recorded_vm(&held.server),
         };
         self.driver.begin_step(&ctx).await?;
         let mut cx = StepCx {
@@ -297,4 +298,13 @@ impl Engine {
             }
         })
     }
+}
+
+/// Where the server's record places its VM, if anywhere.
+fn recorded_vm(server: &Server) -> Option<RecordedVm> {
+    let host = server.host.clone().filter(|_| server.vm_state != VmState::Deleted)?;
+    Some(RecordedVm {
+        host,
+        power: server.power_state,
+    })
 }
