@@ -229,6 +229,15 @@ pub trait ServerStore: Send + Sync {
     ) -> ControlResult<bool>;
 }
 
+/// How far a batch's sub-jobs are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SubJobCounts {
+    pub total: u64,
+    pub unfinished: u64,
+    /// Sub-jobs past INIT (running or ended).
+    pub begun: u64,
+}
+
 /// Durable jobs and the log of their steps.
 #[async_trait]
 pub trait JobStore: Send + Sync {
@@ -236,6 +245,8 @@ pub trait JobStore: Send + Sync {
     async fn insert_jobs(&self, jobs: &[Job]) -> ControlResult<()>;
     async fn get_job(&self, id: &str) -> ControlResult<Option<Job>>;
     async fn sub_jobs(&self, parent_id: &str) -> ControlResult<Vec<Job>>;
+    /// A parent's sub-jobs counted from the index, without reading them.
+    async fn sub_job_counts(&self, parent_id: &str) -> ControlResult<SubJobCounts>;
     /// Unfinished jobs whose lease is free or expired, and those leased to
     /// `also_held_by` (a node recovering its own jobs after a restart).
     async fn runnable_jobs(&self, also_held_by: Option<&str>, now: DateTime<Utc>) -> ControlResult<Vec<Job>>;

@@ -15,14 +15,17 @@ impl Engine {
         if parent.status.is_final() {
             return Ok(());
         }
-        let subs = self.store.sub_jobs(parent_id).await?;
+        // Counted from the index, so a batch of n costs O(n) index steps per
+        // sub-job, not n documents; they are read once, when all have ended.
+        let counts = self.store.sub_job_counts(parent_id).await?;
         // A batch adds its sub-jobs one by one: wait for all of them.
         let expected = parent
             .params
             .get("sub_jobs_total")
             .and_then(|v| v.as_u64())
-            .unwrap_or(0) as usize;
-        if subs.len() >= expected && subs.iter().all(|j| j.status.is_final()) {
+            .unwrap_or(0);
+        if counts.total >= expected && counts.unfinished == 0 {
+            let subs = self.store.sub_jobs(parent_id).await?;
             let failed: Vec<&Job> = subs.iter().filter(|j| j.status == JobStatus::Fail).collect();
             parent.end_time = Some(Utc::now());
             if failed.is_empty() {
@@ -49,7 +52,7 @@ impl Engine {
                 );
             }
             self.store.put_job(&parent).await?;
-        } else if parent.status == JobStatus::Init && subs.iter().any(|j| j.status != JobStatus::Init) {
+        } else if parent.status == JobStatus::Init && counts.begun > 0 {
             parent.status = JobStatus::Running;
             self.store.put_job(&parent).await?;
         }

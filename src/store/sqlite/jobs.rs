@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::servers::{cas_server, write_action, ActionRow, ServerRow};
 use super::{key, to_doc, ts, DbResult, SqliteStore};
 use crate::domain::{ControlError, ControlResult, Job, JobStepRecord};
-use crate::store::{JobStore, Lease, ServerWrite, StepCommit, StepOutcome};
+use crate::store::{JobStore, Lease, ServerWrite, StepCommit, StepOutcome, SubJobCounts};
 
 /// A job as written: its queried columns and its document, made on the
 /// caller's thread so the writer only writes.
@@ -93,6 +93,26 @@ impl JobStore for SqliteStore {
             "SELECT doc FROM jobs WHERE parent_id = ?1 ORDER BY seq",
             key![parent_id],
         )
+        .await
+    }
+
+    async fn sub_job_counts(&self, parent_id: &str) -> ControlResult<SubJobCounts> {
+        let parent_id = parent_id.to_string();
+        self.read(move |c| {
+            let counts = c
+                .prepare_cached(
+                    "SELECT COUNT(*), COALESCE(SUM(runnable), 0), COALESCE(SUM(status <> 'INIT'), 0)
+                       FROM jobs WHERE parent_id = ?1",
+                )?
+                .query_row([parent_id], |r| {
+                    Ok(SubJobCounts {
+                        total: r.get(0)?,
+                        unfinished: r.get(1)?,
+                        begun: r.get(2)?,
+                    })
+                })?;
+            Ok(counts)
+        })
         .await
     }
 
