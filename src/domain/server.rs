@@ -379,4 +379,7 @@ pub struct Page {
     pub limit: usize,
     pub offset: usize,
     pub after_seq: Option<i64>,
+    /// Count every match, not only the page (Huawei's `count`); without
+    /// it the listing stops at the page's end.
+    pub count_total: bool,
 }

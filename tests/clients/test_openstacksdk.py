@@ -461,3 +461,25 @@ def test_transitional_states_are_visible(slow_conn):
     assert "REBUILD" in [st for st, _ in seen], seen
     conn.compute.delete_server(sid)
     conn.compute.wait_for_delete(s, interval=0.2, wait=TIMEOUT)
+
+
+# ---- listing -----------------------------------------------------------------------------
+
+def test_list_pages_follow_the_next_links(conn, nova_servers):
+    mine = {nova_servers(name=f"page-{uuid.uuid4().hex[:6]}").id for _ in range(3)}
+    # The SDK follows servers_links page by page: every server once.
+    paged = [s.id for s in conn.compute.servers(details=False, limit=1)]
+    assert len(paged) == len(set(paged)), "a server appeared on two pages"
+    assert mine <= set(paged)
+    assert set(paged) == {s.id for s in conn.compute.servers(details=True)}
+    # One raw page: exactly `limit` servers and a next link from the last.
+    r = _raw(conn, "GET", "/servers?limit=2")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert len(body["servers"]) == 2
+    assert body["servers_links"][0]["rel"] == "next"
+    assert f"marker={body['servers'][-1]['id']}" in body["servers_links"][0]["href"]
+    # A filter applies across pages: the name filter on a page of one.
+    one = next(iter(mine))
+    name = conn.compute.get_server(one).name
+    assert [s.id for s in conn.compute.servers(name=name, limit=1)] == [one]

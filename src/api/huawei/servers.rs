@@ -332,6 +332,7 @@ pub(super) async fn list(st: &Arc<AppState>, req: &Req) -> ApiResult {
             offset.max(1).saturating_sub(1) * limit
         },
         after_seq,
+        count_total: true,
     };
     let (servers, total) = st
         .service

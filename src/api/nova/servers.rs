@@ -25,9 +25,12 @@ pub(super) async fn show(st: &Arc<AppState>, req: &Req) -> ApiResult {
     Ok(Json(json!({"server": server_view(st, req, &s, &vols, &ports, false)})).into_response())
 }
 
+/// The most servers one page holds (Nova's default `max_limit`).
+const MAX_PAGE: usize = 1000;
+
 pub(super) async fn list(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResult {
     let mut filter = ServerFilter::default();
-    let mut limit = 1000usize;
+    let mut limit = MAX_PAGE;
     let mut marker = None;
     for (k, v) in req.query_pairs() {
         match k.as_str() {
@@ -65,10 +68,13 @@ pub(super) async fn list(st: &Arc<AppState>, req: &Req, detail: bool) -> ApiResu
         ),
         None => None,
     };
+    // Nova's max_limit: larger (or zero) limits get a full page of 1,000.
+    let limit = if limit == 0 { MAX_PAGE } else { limit.min(MAX_PAGE) };
     let page = Page {
         limit,
         offset: 0,
         after_seq,
+        count_total: false,
     };
     let (servers, _) = st
         .service

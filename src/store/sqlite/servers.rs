@@ -301,29 +301,47 @@ impl ServerStore for SqliteStore {
         filter: &ServerFilter,
         page: Page,
     ) -> ControlResult<(Vec<Server>, usize)> {
-        let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.project_id = ?1 AND (s.deleted = 0 OR ?2) ORDER BY s.seq");
-        let rows = self
-            .servers_with_locks(sql, key![project_id, filter.include_deleted])
-            .await?;
-        let mut all = Vec::with_capacity(rows.len());
-        for s in rows {
-            let ports = if filter.ip_contains.is_some() {
-                self.ports_of(&s.id).await?
-            } else {
-                Vec::new()
-            };
-            if matches(&s, filter, &ports) {
-                all.push(s);
+        // Rows stream through the filter on the reader: only the page is
+        // kept. Without a total, the scan starts at the marker (an index
+        // range) and stops once the page is full.
+        let project_id = project_id.to_string();
+        let filter = filter.clone();
+        let floor = match (page.count_total, page.after_seq) {
+            (false, Some(after)) => after,
+            _ => i64::MIN,
+        };
+        self.read(move |c| {
+            let sql = format!(
+                "{SERVERS_WITH_LOCKS} WHERE s.project_id = ?1 AND (s.deleted = 0 OR ?2) AND s.seq > ?3 ORDER BY s.seq"
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut rows = stmt.query(params![project_id, filter.include_deleted, floor])?;
+            let limit = if page.limit == 0 { usize::MAX } else { page.limit };
+            let (mut items, mut total, mut skipped) = (Vec::new(), 0usize, 0usize);
+            while let Some(r) = rows.next()? {
+                let s = server_of_row(r)?;
+                let ports = match filter.ip_contains {
+                    Some(_) => ports_on(c, &s.id)?,
+                    None => Vec::new(),
+                };
+                if !matches(&s, &filter, &ports) {
+                    continue;
+                }
+                total += 1;
+                if page.after_seq.is_some_and(|after| s.seq <= after) {
+                    continue;
+                }
+                if skipped < page.offset {
+                    skipped += 1;
+                } else if items.len() < limit {
+                    items.push(s);
+                } else if !page.count_total {
+                    break;
+                }
             }
-        }
-        let total = all.len();
-        let page_items: Vec<Server> = all
-            .into_iter()
-            .filter(|s| page.after_seq.is_none_or(|after| s.seq > after))
-            .skip(page.offset)
-            .take(if page.limit == 0 { usize::MAX } else { page.limit })
-            .collect();
-        Ok((page_items, total))
+            Ok((items, total))
+        })
+        .await
     }
 
     async fn host_flavor_counts(&self) -> ControlResult<Vec<(String, String, i64)>> {
@@ -484,6 +502,27 @@ impl ServerStore for SqliteStore {
 const SERVERS_WITH_LOCKS: &str =
     "SELECT s.seq, s.doc, l.doc FROM servers s LEFT JOIN server_locks l ON l.server_id = s.id";
 
+/// A server from a [`SERVERS_WITH_LOCKS`] row, its lock applied.
+fn server_of_row(r: &rusqlite::Row<'_>) -> DbResult<Server> {
+    let mut s: Server = from_doc(&r.get::<_, String>(1)?)?;
+    s.seq = r.get(0)?;
+    if let Some(lock) = r.get::<_, Option<String>>(2)? {
+        from_doc::<LockRecord>(&lock)?.apply_to(&mut s);
+    }
+    Ok(s)
+}
+
+/// A server's ports, on the calling connection.
+fn ports_on(c: &Connection, server_id: &str) -> DbResult<Vec<Port>> {
+    let mut stmt = c.prepare_cached("SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id")?;
+    let mut rows = stmt.query([server_id])?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        out.push(from_doc(&r.get::<_, String>(0)?)?);
+    }
+    Ok(out)
+}
+
 impl SqliteStore {
     /// Runs a [`SERVERS_WITH_LOCKS`] query: servers with their lock applied.
     async fn servers_with_locks(&self, sql: String, key: Key) -> ControlResult<Vec<Server>> {
@@ -492,12 +531,7 @@ impl SqliteStore {
             let mut rows = stmt.query(rusqlite::params_from_iter(key))?;
             let mut out = Vec::new();
             while let Some(r) = rows.next()? {
-                let mut s: Server = from_doc(&r.get::<_, String>(1)?)?;
-                s.seq = r.get(0)?;
-                if let Some(lock) = r.get::<_, Option<String>>(2)? {
-                    from_doc::<LockRecord>(&lock)?.apply_to(&mut s);
-                }
-                out.push(s);
+                out.push(server_of_row(r)?);
             }
             Ok(out)
         })
