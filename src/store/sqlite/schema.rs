@@ -31,7 +31,7 @@ CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, parent_id TEXT, project_id
     status TEXT NOT NULL, runnable INTEGER NOT NULL, lease_owner TEXT, lease_until TEXT,
     seq INTEGER NOT NULL, doc TEXT NOT NULL, lease_epoch INTEGER NOT NULL DEFAULT 0);
 DROP INDEX IF EXISTS jobs_parent;
-CREATE INDEX IF NOT EXISTS jobs_parent_status ON jobs(parent_id, runnable, status);
+CREATE INDEX IF NOT EXISTS jobs_parent_status ON jobs(parent_id, runnable, status) WHERE parent_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS jobs_runnable ON jobs(runnable, seq);
 CREATE TABLE IF NOT EXISTS job_steps (job_id TEXT NOT NULL, idx INTEGER NOT NULL, name TEXT NOT NULL,
     started_at TEXT NOT NULL, finished_at TEXT, result TEXT, attempts INTEGER NOT NULL,
