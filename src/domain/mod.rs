@@ -28,6 +28,13 @@ pub fn hex_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// A fresh 32-hex id that sorts by creation time (UUIDv7), for job ids:
+/// new jobs land on the last pages of the store's index instead of a
+/// random one each (Huawei's own job ids grow with time too).
+pub fn ordered_hex_id() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
 /// A fresh UUID string, the shape of server, volume and port ids.
 pub fn uuid_id() -> String {
     uuid::Uuid::new_v4().to_string()

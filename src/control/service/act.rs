@@ -7,7 +7,7 @@ use super::Service;
 use crate::catalog::{self, OpId, Operation, Workflow};
 use crate::control::jobs::Claimed;
 use crate::control::workflows::{self, lock, Admission, JobParams, RunState, WorkInput};
-use crate::domain::{hex_id, Caller, ControlError, ControlResult, InstanceAction, Job, JobStatus, Server};
+use crate::domain::{ordered_hex_id, Caller, ControlError, ControlResult, InstanceAction, Job, JobStatus, Server};
 use crate::store::Claim;
 
 /// Most servers one batch request may name (Huawei's limit).
@@ -31,7 +31,7 @@ impl Service {
         request_id: &str,
     ) -> ControlResult<Job> {
         Ok(Job {
-            id: hex_id(),
+            id: ordered_hex_id(),
             parent_id: parent.map(str::to_string),
             project_id: caller.project_id.clone(),
             user_id: caller.user_id.clone(),

@@ -63,12 +63,22 @@ pub(super) fn write_job(c: &Connection, j: &JobRow, lease: Option<&Lease>) -> Db
     Ok(())
 }
 
-/// Renews the lease if `owner` still holds it in `epoch`; false otherwise.
-fn renew(c: &Connection, job_id: &str, lease: &Lease) -> DbResult<bool> {
-    let n = c
-        .prepare_cached("UPDATE jobs SET lease_until = ?4 WHERE id = ?1 AND lease_owner = ?2 AND lease_epoch = ?3")?
-        .execute(params![job_id, lease.owner, lease.epoch, ts(lease.until)])?;
-    Ok(n == 1)
+/// True if `owner` still holds the job's lease in `epoch` (checked before
+/// anything of the step is written).
+fn holds(c: &Connection, job_id: &str, lease: &Lease) -> DbResult<bool> {
+    Ok(
+        c.prepare_cached("SELECT 1 FROM jobs WHERE id = ?1 AND lease_owner = ?2 AND lease_epoch = ?3")?
+            .query_row(params![job_id, lease.owner, lease.epoch], |_| Ok(()))
+            .optional()?
+            .is_some(),
+    )
+}
+
+/// Writes a held job and renews its lease, in one row update.
+fn write_held_job(c: &Connection, j: &JobRow, lease: &Lease) -> DbResult<()> {
+    c.prepare_cached("UPDATE jobs SET status = ?2, runnable = ?3, doc = ?4, lease_until = ?5 WHERE id = ?1")?
+        .execute(params![j.id, j.status, j.runnable as i64, j.doc, ts(lease.until)])?;
+    Ok(())
 }
 
 #[async_trait]
@@ -170,7 +180,7 @@ impl JobStore for SqliteStore {
         };
         let action = commit.action.map(ActionRow::of).transpose()?;
         self.write(move |c| {
-            if !renew(c, &job.id, &lease)? {
+            if !holds(c, &job.id, &lease)? {
                 return Ok(StepOutcome::LeaseLost);
             }
             let server_held = match &server {
@@ -210,7 +220,7 @@ impl JobStore for SqliteStore {
                     )?
                     .query_row(params![job.id, index, name, now], |r| r.get(0))?;
             }
-            write_job(c, &job, None)?;
+            write_held_job(c, &job, &lease)?;
             if let Some(a) = &action {
                 write_action(c, a)?;
             }

@@ -137,6 +137,12 @@ impl SqliteStore {
         }
         // Checkpoints run on their own connection, off the writer's path.
         writer.pragma_update(None, "wal_autocheckpoint", 0).map_err(db)?;
+        // The writer keeps the pages it changes cached across commits
+        // (64 MiB); with the default 2 MiB it re-read them from the WAL.
+        writer.pragma_update(None, "cache_size", -65536).map_err(db)?;
+        // Each caller's SAVEPOINT journals the pages it changes: in memory,
+        // not in a temporary file opened and removed per batch.
+        writer.pragma_update(None, "temp_store", "MEMORY").map_err(db)?;
         let checkpointer = Connection::open(&path).map_err(db)?;
         checkpointer
             .busy_timeout(std::time::Duration::from_secs(5))
