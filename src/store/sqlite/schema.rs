@@ -58,8 +58,10 @@ CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
 CREATE TABLE IF NOT EXISTS server_locks (server_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO counters (name, value) VALUES ('jobs', (SELECT COALESCE(MAX(seq), 0) FROM jobs));
-INSERT OR IGNORE INTO counters (name, value) VALUES ('servers', (SELECT COALESCE(MAX(seq), 0) FROM servers));
+INSERT OR IGNORE INTO counters (name, value) SELECT 'jobs', COALESCE(MAX(seq), 0) FROM jobs
+    WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'jobs');
+INSERT OR IGNORE INTO counters (name, value) SELECT 'servers', COALESCE(MAX(seq), 0) FROM servers
+    WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'servers');
 CREATE TABLE IF NOT EXISTS address_pools (subnet_id TEXT PRIMARY KEY, network INTEGER NOT NULL,
     prefix INTEGER NOT NULL, next_offset INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS address_released (subnet_id TEXT NOT NULL, host_offset INTEGER NOT NULL,
