@@ -4,7 +4,7 @@ between measurements. Standard library only.
 
     ecsd_api.py token  --env DATA/credentials.env
     ecsd_api.py create --env ENV --token T --count N --ids FILE [--batch 100]
-    ecsd_api.py settle --env ENV --token T
+    ecsd_api.py settle --env ENV --token T [--statuses BUILD,REBOOT]
 """
 
 import argparse
@@ -87,12 +87,36 @@ def list_servers(api, query="", detail=False):
         marker = page[-1]["id"]
 
 
-def count_status(api, status):
-    """Whether any server has `status` (one short page is enough)."""
-    code, _, body = api.call("GET", f"/v2.1/servers?limit=1&status={status}")
+def count_status(api, status, marker=None):
+    """Whether any server (after `marker`) has `status`: the id of the
+    first one, or None (one short page is enough)."""
+    after = f"&marker={marker}" if marker else ""
+    code, _, body = api.call("GET", f"/v2.1/servers?limit=1&status={status}{after}")
     if code != 200:
         sys.exit(f"ecsd_api: listing {status} servers answered {code}: {body}")
-    return len(body["servers"])
+    return body["servers"][0]["id"] if body["servers"] else None
+
+
+def server_status(api, sid):
+    code, _, body = api.call("GET", f"/v2.1/servers/{sid}")
+    if code != 200:
+        sys.exit(f"ecsd_api: showing {sid} answered {code}: {body}")
+    return body["server"]["status"]
+
+
+def wait_none(api, status, deadline):
+    """Waits until no server has `status`, for a status no server comes
+    back to (BUILD, or a task's). Each poll starts at the first server
+    found in it last time (every server before it had left the status),
+    so a poll costs what changed since, not the whole list."""
+    frontier = count_status(api, status)
+    while frontier:
+        if time.monotonic() > deadline:
+            sys.exit(f"ecsd_api: servers still {status} at the deadline")
+        if server_status(api, frontier) == status:
+            time.sleep(0.5)
+            continue
+        frontier = count_status(api, status, marker=frontier)
 
 
 def create(env, tok, count, batch, parallel, ids_path, timeout):
@@ -124,11 +148,7 @@ def create(env, tok, count, batch, parallel, ids_path, timeout):
     accepted = time.monotonic()
 
     api = Api(env["ECSD_ENDPOINT"], tok)
-    deadline = time.monotonic() + timeout
-    while count_status(api, "BUILD"):
-        if time.monotonic() > deadline:
-            sys.exit(f"ecsd_api: servers still building after {timeout} s")
-        time.sleep(0.5)
+    wait_none(api, "BUILD", time.monotonic() + timeout)
     built = time.monotonic()
     if count_status(api, "ERROR"):
         sys.exit("ecsd_api: some servers ended in ERROR")
@@ -141,11 +161,17 @@ def create(env, tok, count, batch, parallel, ids_path, timeout):
           f"all ACTIVE after {built - started:.1f} s", file=sys.stderr)
 
 
-def settle(env, tok, timeout):
+def settle(env, tok, timeout, statuses=None):
     """Starts the stopped servers and waits until none has a task running,
-    so that every measurement begins from all ACTIVE."""
+    so that every measurement begins from all ACTIVE. With `statuses`
+    (runs that only create and reboot), waits only until no server shows
+    one of them, without reading every server."""
     api = Api(env["ECSD_ENDPOINT"], tok)
     deadline = time.monotonic() + timeout
+    if statuses:
+        for status in statuses:
+            wait_none(api, status, deadline)
+        return
     while True:
         servers = list_servers(api, detail=True)
         busy = [s for s in servers if s.get("OS-EXT-STS:task_state")]
@@ -173,6 +199,7 @@ def main():
                    help="create requests at a time (1: ecsd may give concurrent creates one address)")
     p.add_argument("--ids", help="file to write the server ids to, one a line")
     p.add_argument("--timeout", type=float, default=3600)
+    p.add_argument("--statuses", help="settle: only wait until no server has one of these (comma-separated)")
     a = p.parse_args()
     env = read_env(a.env)
     if a.command == "token":
@@ -180,7 +207,7 @@ def main():
     elif a.command == "create":
         create(env, a.token, a.count, a.batch, a.parallel, a.ids, a.timeout)
     else:
-        settle(env, a.token, a.timeout)
+        settle(env, a.token, a.timeout, a.statuses.split(",") if a.statuses else None)
 
 
 if __name__ == "__main__":
