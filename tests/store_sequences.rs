@@ -31,7 +31,7 @@ fn job(id: &str) -> Job {
 
 async fn runnable_ids(store: &dyn Store) -> Vec<String> {
     store
-        .runnable_jobs(Some("node"), Utc::now())
+        .runnable_jobs(Some("node"), Utc::now(), usize::MAX)
         .await
         .unwrap()
         .into_iter()

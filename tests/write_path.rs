@@ -175,3 +175,51 @@ async fn storm(k: &Kit, server_id: &str, range: std::ops::Range<usize>) -> (Vec<
     }
     (admitted, refused)
 }
+
+/// A burst larger than the engine's room: the claimed jobs beyond it wait
+/// in the store, leased to this node, and the engine takes them up as room
+/// frees (not after their lease expires), never running more at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_beyond_the_engines_room_waits_in_the_store_and_ends() {
+    let k = kit().await;
+    let mut ids = Vec::new();
+    for _ in 0..12 {
+        ids.push(k.active_server("s6.small.1").await.id);
+    }
+    let engine = k.app.engine.clone();
+    engine.limit_in_flight(2);
+    let running = tokio::spawn(engine.clone().run());
+    let mut jobs = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let accepted = k
+            .service()
+            .act(
+                &k.caller,
+                OpId::NovaRebootSoft,
+                id,
+                WorkInput::Reboot(RebootInput { hard: false }),
+                &format!("req-burst-{i}"),
+            )
+            .await
+            .unwrap();
+        jobs.push(accepted.job_id);
+        assert!(engine.in_flight() <= 2, "more jobs running than the room");
+    }
+    let store = k.service().store.clone();
+    // Well inside the 30 s lease: deferred jobs are this node's own.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    for job in &jobs {
+        loop {
+            assert!(engine.in_flight() <= 2, "more jobs running than the room");
+            let j = store.get_job(job).await.unwrap().unwrap();
+            if j.status.is_final() {
+                assert_eq!(j.status, JobStatus::Success, "{:?}", j.fail_reason);
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "job {job} never ended");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+    engine.shutdown();
+    running.await.unwrap();
+}

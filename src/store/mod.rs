@@ -247,9 +247,15 @@ pub trait JobStore: Send + Sync {
     async fn sub_jobs(&self, parent_id: &str) -> ControlResult<Vec<Job>>;
     /// A parent's sub-jobs counted from the index, without reading them.
     async fn sub_job_counts(&self, parent_id: &str) -> ControlResult<SubJobCounts>;
-    /// Unfinished jobs whose lease is free or expired, and those leased to
-    /// `also_held_by` (a node recovering its own jobs after a restart).
-    async fn runnable_jobs(&self, also_held_by: Option<&str>, now: DateTime<Utc>) -> ControlResult<Vec<Job>>;
+    /// The oldest `limit` unfinished jobs whose lease is free or expired,
+    /// or held by `also_held_by` (a node taking up its own jobs: left from
+    /// before a restart, or waiting for room to run).
+    async fn runnable_jobs(
+        &self,
+        also_held_by: Option<&str>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> ControlResult<Vec<Job>>;
     /// Takes or renews the lease on an unfinished job (a new epoch when it
     /// changes hands); `None` if another node holds it or it has finished.
     async fn lease_job(&self, job_id: &str, node: &str, until: DateTime<Utc>) -> ControlResult<Option<Lease>>;

@@ -12,7 +12,7 @@ mod parent;
 mod run;
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,6 +47,11 @@ pub enum CrashPoint {
     AfterEffect(usize),
 }
 
+/// Most jobs one node runs at once. More claimed jobs wait in the store,
+/// leased to this node, for a scan: a burst of a million creates costs
+/// memory for this many, not for all of them.
+pub const MAX_IN_FLIGHT: usize = 4096;
+
 pub struct Engine {
     store: Arc<dyn Store>,
     driver: Arc<dyn ComputeDriver>,
@@ -59,6 +64,10 @@ pub struct Engine {
     live: AtomicBool,
     wake: Notify,
     running: Mutex<HashSet<String>>,
+    /// Most jobs run at once ([`MAX_IN_FLIGHT`]; tests lower it).
+    max_in_flight: AtomicUsize,
+    /// A claimed job was left to the scan for want of room.
+    deferred: AtomicBool,
     stopping: AtomicBool,
     idle: Notify,
     /// Placement reads usage then writes a choice; one at a time per node.
@@ -94,6 +103,8 @@ impl Engine {
             live: AtomicBool::new(false),
             wake: Notify::new(),
             running: Mutex::new(HashSet::new()),
+            max_in_flight: AtomicUsize::new(MAX_IN_FLIGHT),
+            deferred: AtomicBool::new(false),
             stopping: AtomicBool::new(false),
             idle: Notify::new(),
             placement: tokio::sync::Mutex::new(()),
@@ -130,13 +141,31 @@ impl Engine {
         }
     }
 
-    /// Hands a just-claimed job to a worker (when the engine is running).
+    /// How many jobs run here now.
+    pub fn in_flight(&self) -> usize {
+        self.running.lock().len()
+    }
+
+    /// Lowers the number of jobs run at once (tests of a backlog).
+    pub fn limit_in_flight(&self, n: usize) {
+        self.max_in_flight.store(n.max(1), Ordering::SeqCst);
+    }
+
+    /// Hands a just-claimed job to a worker (when the engine is running
+    /// and has room; otherwise the job waits in the store for a scan).
     pub fn submit(self: &Arc<Self>, claimed: Claimed) {
         if !self.live.load(Ordering::SeqCst) || self.stopping.load(Ordering::SeqCst) {
             return;
         }
-        if !self.running.lock().insert(claimed.job.id.clone()) {
-            return;
+        {
+            let mut running = self.running.lock();
+            if running.len() >= self.max_in_flight.load(Ordering::SeqCst) {
+                self.deferred.store(true, Ordering::SeqCst);
+                return;
+            }
+            if !running.insert(claimed.job.id.clone()) {
+                return;
+            }
         }
         let me = Arc::clone(self);
         tokio::spawn(async move {
@@ -156,7 +185,15 @@ impl Engine {
         if let Err(e) = self.run_job(job, lease, held).await {
             tracing::error!(job = %id, error = %e, "job run failed; will retry");
         }
-        self.running.lock().remove(&id);
+        let left = {
+            let mut running = self.running.lock();
+            running.remove(&id);
+            running.len()
+        };
+        // Jobs wait in the store: scan for them once half the room is free.
+        if left <= self.max_in_flight.load(Ordering::SeqCst) / 2 && self.deferred.swap(false, Ordering::SeqCst) {
+            self.wake();
+        }
         self.idle.notify_waiters();
     }
 
@@ -164,16 +201,11 @@ impl Engine {
     /// reached a step boundary.
     pub async fn run(self: Arc<Self>) {
         self.live.store(true, Ordering::SeqCst);
-        let mut first = true;
         loop {
             if self.stopping.load(Ordering::SeqCst) {
                 break;
             }
-            // Only the first scan takes this node's own leased jobs: they
-            // are left from before a restart. Later ones are running here.
-            let own = first.then_some(self.node.as_str());
-            first = false;
-            if let Err(e) = self.scan(own).await {
+            if let Err(e) = self.scan().await {
                 tracing::error!(error = %e, "job scan failed");
             }
             tokio::select! {
@@ -200,15 +232,28 @@ impl Engine {
         self.wake.notify_one();
     }
 
-    async fn scan(self: &Arc<Self>, own: Option<&str>) -> ControlResult<()> {
-        let jobs = self.store.runnable_jobs(own, Utc::now()).await?;
+    /// Takes up to the room left of the oldest runnable jobs: free ones,
+    /// expired leases, and this node's own that no worker here runs (left
+    /// from before a restart, or deferred for want of room). The ones
+    /// running here are among the oldest, so the scan reads at most
+    /// `max_in_flight` of them.
+    async fn scan(self: &Arc<Self>) -> ControlResult<()> {
+        let cap = self.max_in_flight.load(Ordering::SeqCst);
+        let jobs = self.store.runnable_jobs(Some(&self.node), Utc::now(), cap).await?;
         for job in jobs {
             if job.server_id.is_none() {
                 self.refresh_parent(&job.id).await?;
                 continue;
             }
-            if !self.running.lock().insert(job.id.clone()) {
-                continue;
+            {
+                let mut running = self.running.lock();
+                if running.len() >= cap {
+                    self.deferred.store(true, Ordering::SeqCst);
+                    break;
+                }
+                if !running.insert(job.id.clone()) {
+                    continue;
+                }
             }
             let Some((job, lease)) = self.take(&job.id).await? else {
                 self.running.lock().remove(&job.id);
@@ -241,7 +286,10 @@ impl Engine {
     pub async fn run_pending(&self) -> ControlResult<usize> {
         let mut ran = 0;
         loop {
-            let jobs = self.store.runnable_jobs(Some(&self.node), Utc::now()).await?;
+            let jobs = self
+                .store
+                .runnable_jobs(Some(&self.node), Utc::now(), usize::MAX)
+                .await?;
             let mut progressed = false;
             for job in jobs {
                 if job.server_id.is_none() {

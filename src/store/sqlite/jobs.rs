@@ -126,11 +126,20 @@ impl JobStore for SqliteStore {
         .await
     }
 
-    async fn runnable_jobs(&self, also_held_by: Option<&str>, now: DateTime<Utc>) -> ControlResult<Vec<Job>> {
+    async fn runnable_jobs(
+        &self,
+        also_held_by: Option<&str>,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> ControlResult<Vec<Job>> {
         self.get_docs(
             "SELECT doc FROM jobs WHERE runnable = 1
-               AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?2) ORDER BY seq",
-            key![also_held_by.unwrap_or_default(), ts(now)],
+               AND (lease_owner IS NULL OR lease_owner = ?1 OR lease_until < ?2) ORDER BY seq LIMIT ?3",
+            key![
+                also_held_by.unwrap_or_default(),
+                ts(now),
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
         )
         .await
     }
