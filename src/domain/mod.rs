@@ -30,7 +30,7 @@ pub fn hex_id() -> String {
 
 /// A fresh 32-hex id that sorts by creation time (UUIDv7), for job ids:
 /// new jobs land on the last pages of the store's index instead of a
-/// random one each (Huawei's own job ids grow with time too).
+/// random one each.
 pub fn ordered_hex_id() -> String {
     uuid::Uuid::now_v7().simple().to_string()
 }

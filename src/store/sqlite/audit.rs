@@ -87,9 +87,11 @@ impl AuditStore for SqliteStore {
     async fn prune_audit(&self, before: DateTime<Utc>, keep: usize) -> ControlResult<u64> {
         self.write(move |c| {
             let old = c.execute("DELETE FROM audit WHERE time < ?1", [ts(before)])?;
+            // Sequence numbers only grow: everything `keep` below the newest
+            // goes, found from the key's end (an OFFSET walked every kept row).
             let extra = c.execute(
-                "DELETE FROM audit WHERE seq <= (SELECT seq FROM audit ORDER BY seq DESC LIMIT 1 OFFSET ?1)",
-                [keep as i64],
+                "DELETE FROM audit WHERE seq <= (SELECT MAX(seq) FROM audit) - ?1",
+                [i64::try_from(keep).unwrap_or(i64::MAX)],
             )?;
             Ok((old + extra) as u64)
         })

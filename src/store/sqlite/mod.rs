@@ -225,7 +225,8 @@ impl SqliteStore {
 /// reader's cache starts cold after each commit, and copying pages out of
 /// the OS cache dominated reads), and statement logging when asked for.
 fn tune(conn: &mut Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "mmap_size", 1i64 << 32)?;
+    // Up to 1 TiB of address space (the build allows it: .cargo/config.toml).
+    conn.pragma_update(None, "mmap_size", 1i64 << 40)?;
     conn.set_prepared_statement_cache_capacity(256);
     if tracing::enabled!(target: "ecsd::sql", tracing::Level::TRACE) {
         conn.trace(Some(log_statement));
