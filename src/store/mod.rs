@@ -207,6 +207,8 @@ pub trait ServerStore: Send + Sync {
     async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>>;
     /// A server's volumes and ports, read together.
     async fn attachments_of(&self, server_id: &str) -> ControlResult<(Vec<Volume>, Vec<Port>)>;
+    /// A server with its volumes and ports, in one read (what a show needs).
+    async fn server_with_attachments(&self, id: &str) -> ControlResult<Option<(Server, Vec<Volume>, Vec<Port>)>>;
     async fn put_port(&self, p: &Port) -> ControlResult<()>;
     /// Deletes a port; its address becomes free for the next create.
     async fn delete_port(&self, id: &str) -> ControlResult<()>;

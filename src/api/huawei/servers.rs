@@ -280,11 +280,10 @@ pub(super) async fn delete(st: &Arc<AppState>, req: &Req) -> ApiResult {
 }
 
 pub(super) async fn show(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let server = st
+    let (server, vols, ports) = st
         .service
-        .read_server(&req.caller, OpId::HwShowServer, req.param("server_id"))
+        .read_server_view(&req.caller, OpId::HwShowServer, req.param("server_id"))
         .await?;
-    let (vols, ports) = st.service.volumes_and_ports(&server.id).await?;
     let view = server_view(st, &server, &vols, &ports);
     Ok(Json(json!({ "server": view })).into_response())
 }

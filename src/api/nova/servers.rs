@@ -17,11 +17,10 @@ use crate::control::workflows::{DeleteInput, WorkInput};
 use crate::domain::{ControlError, Page, ServerFilter};
 
 pub(super) async fn show(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let s = st
+    let (s, vols, ports) = st
         .service
-        .read_server(&req.caller, OpId::NovaShowServer, req.param("server_id"))
+        .read_server_view(&req.caller, OpId::NovaShowServer, req.param("server_id"))
         .await?;
-    let (vols, ports) = st.service.volumes_and_ports(&s.id).await?;
     Ok(Json(json!({"server": server_view(st, req, &s, &vols, &ports, false)})).into_response())
 }
 

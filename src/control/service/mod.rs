@@ -12,7 +12,7 @@ use super::authz::Authorizer;
 use super::jobs::Engine;
 use crate::catalog::{self, OpId, Operation};
 use crate::domain::Inventory;
-use crate::domain::{Caller, ControlError, ControlResult, Server, VmState};
+use crate::domain::{Caller, ControlError, ControlResult, Port, Server, VmState, Volume};
 use crate::store::Store;
 
 pub use act::{Accepted, MAX_BATCH};
@@ -42,18 +42,42 @@ impl Service {
     /// The server as the caller may see it: another project's server, a
     /// deleted one or a malformed id are all simply not found.
     pub async fn server_for(&self, caller: &Caller, id: &str) -> ControlResult<Server> {
-        let not_found = || ControlError::ServerNotFound { id: id.to_string() };
         if !crate::domain::is_uuid(id) {
-            return Err(not_found());
+            return Err(ControlError::ServerNotFound { id: id.to_string() });
         }
-        match self.store.get_server(id).await? {
-            Some(s) if s.project_id == caller.project_id && s.vm_state != VmState::Deleted => Ok(s),
-            _ => Err(not_found()),
+        visible(caller, id, self.store.get_server(id).await?)
+    }
+
+    /// A server visible to the caller with its volumes and ports, after the
+    /// read is authorized: one trip to the store for a show.
+    pub async fn read_server_view(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        id: &str,
+    ) -> ControlResult<(Server, Vec<Volume>, Vec<Port>)> {
+        if !crate::domain::is_uuid(id) {
+            return Err(ControlError::ServerNotFound { id: id.to_string() });
         }
+        let (server, volumes, ports) = match self.store.server_with_attachments(id).await? {
+            Some((s, volumes, ports)) => (visible(caller, id, Some(s))?, volumes, ports),
+            None => return Err(ControlError::ServerNotFound { id: id.to_string() }),
+        };
+        self.authorize(caller, op, Some(&server)).await?;
+        Ok((server, volumes, ports))
     }
 
     /// Authorization for a read, after the lookup (so foreign is 404 first).
     pub async fn authorize(&self, caller: &Caller, op: OpId, server: Option<&Server>) -> ControlResult<()> {
         self.authorizer.authorize(caller, self.row(op), server).await
+    }
+}
+
+/// `found` if the caller may see it: another project's or a deleted server
+/// is not found, never forbidden.
+fn visible(caller: &Caller, id: &str, found: Option<Server>) -> ControlResult<Server> {
+    match found {
+        Some(s) if s.project_id == caller.project_id && s.vm_state != VmState::Deleted => Ok(s),
+        _ => Err(ControlError::ServerNotFound { id: id.to_string() }),
     }
 }

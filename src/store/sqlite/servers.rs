@@ -422,18 +422,21 @@ impl ServerStore for SqliteStore {
     async fn attachments_of(&self, server_id: &str) -> ControlResult<(Vec<Volume>, Vec<Port>)> {
         let server_id = server_id.to_string();
         // One trip to a reader for both: a server's show needs them together.
+        self.read(move |c| attachments_on(c, &server_id)).await
+    }
+
+    async fn server_with_attachments(&self, id: &str) -> ControlResult<Option<(Server, Vec<Volume>, Vec<Port>)>> {
+        let id = id.to_string();
         self.read(move |c| {
-            let docs = |sql: &str| -> DbResult<Vec<String>> {
-                let mut stmt = c.prepare_cached(sql)?;
-                let rows = stmt.query_map([&server_id], |r| r.get::<_, String>(0))?;
-                Ok(rows.collect::<Result<Vec<_>, _>>()?)
+            let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.id = ?1");
+            let mut stmt = c.prepare_cached(&sql)?;
+            let mut rows = stmt.query([&id])?;
+            let Some(row) = rows.next()? else {
+                return Ok(None);
             };
-            let volumes = docs("SELECT doc FROM volumes WHERE server_id = ?1 ORDER BY id")?;
-            let ports = docs("SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id")?;
-            Ok((
-                volumes.iter().map(|d| from_doc(d)).collect::<ControlResult<_>>()?,
-                ports.iter().map(|d| from_doc(d)).collect::<ControlResult<_>>()?,
-            ))
+            let server = server_of_row(row)?;
+            let (volumes, ports) = attachments_on(c, &id)?;
+            Ok(Some((server, volumes, ports)))
         })
         .await
     }
@@ -510,6 +513,21 @@ fn server_of_row(r: &rusqlite::Row<'_>) -> DbResult<Server> {
         from_doc::<LockRecord>(&lock)?.apply_to(&mut s);
     }
     Ok(s)
+}
+
+/// A server's volumes and ports, on the calling connection.
+fn attachments_on(c: &Connection, server_id: &str) -> DbResult<(Vec<Volume>, Vec<Port>)> {
+    let docs = |sql: &str| -> DbResult<Vec<String>> {
+        let mut stmt = c.prepare_cached(sql)?;
+        let rows = stmt.query_map([server_id], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    };
+    let volumes = docs("SELECT doc FROM volumes WHERE server_id = ?1 ORDER BY id")?;
+    let ports = docs("SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id")?;
+    Ok((
+        volumes.iter().map(|d| from_doc(d)).collect::<ControlResult<_>>()?,
+        ports.iter().map(|d| from_doc(d)).collect::<ControlResult<_>>()?,
+    ))
 }
 
 /// A server's ports, on the calling connection.
