@@ -42,9 +42,7 @@ impl Service {
     /// The server as the caller may see it: another project's server, a
     /// deleted one or a malformed id are all simply not found.
     pub async fn server_for(&self, caller: &Caller, id: &str) -> ControlResult<Server> {
-        if !crate::domain::is_uuid(id) {
-            return Err(ControlError::ServerNotFound { id: id.to_string() });
-        }
+        well_formed(id)?;
         visible(caller, id, self.store.get_server(id).await?)
     }
 
@@ -56,13 +54,12 @@ impl Service {
         op: OpId,
         id: &str,
     ) -> ControlResult<(Server, Vec<Volume>, Vec<Port>)> {
-        if !crate::domain::is_uuid(id) {
-            return Err(ControlError::ServerNotFound { id: id.to_string() });
-        }
-        let (server, volumes, ports) = match self.store.server_with_attachments(id).await? {
-            Some((s, volumes, ports)) => (visible(caller, id, Some(s))?, volumes, ports),
-            None => return Err(ControlError::ServerNotFound { id: id.to_string() }),
+        well_formed(id)?;
+        let (found, (volumes, ports)) = match self.store.server_with_attachments(id).await? {
+            Some((s, volumes, ports)) => (Some(s), (volumes, ports)),
+            None => (None, Default::default()),
         };
+        let server = visible(caller, id, found)?;
         self.authorize(caller, op, Some(&server)).await?;
         Ok((server, volumes, ports))
     }
@@ -70,6 +67,15 @@ impl Service {
     /// Authorization for a read, after the lookup (so foreign is 404 first).
     pub async fn authorize(&self, caller: &Caller, op: OpId, server: Option<&Server>) -> ControlResult<()> {
         self.authorizer.authorize(caller, self.row(op), server).await
+    }
+}
+
+/// A malformed server id is simply not found.
+fn well_formed(id: &str) -> ControlResult<()> {
+    if crate::domain::is_uuid(id) {
+        Ok(())
+    } else {
+        Err(ControlError::ServerNotFound { id: id.to_string() })
     }
 }
 

@@ -291,8 +291,8 @@ impl ServerStore for SqliteStore {
     }
 
     async fn get_server(&self, id: &str) -> ControlResult<Option<Server>> {
-        let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.id = ?1");
-        Ok(self.servers_with_locks(sql, key![id]).await?.pop())
+        let id = id.to_string();
+        self.read(move |c| server_on(c, &id)).await
     }
 
     async fn list_servers(
@@ -321,7 +321,7 @@ impl ServerStore for SqliteStore {
             while let Some(r) = rows.next()? {
                 let s = server_of_row(r)?;
                 let ports = match filter.ip_contains {
-                    Some(_) => ports_on(c, &s.id)?,
+                    Some(_) => docs_on(c, PORTS_OF, &s.id)?,
                     None => Vec::new(),
                 };
                 if !matches(&s, &filter, &ports) {
@@ -385,11 +385,7 @@ impl ServerStore for SqliteStore {
     }
 
     async fn volumes_of(&self, server_id: &str) -> ControlResult<Vec<Volume>> {
-        self.get_docs(
-            "SELECT doc FROM volumes WHERE server_id = ?1 ORDER BY id",
-            key![server_id],
-        )
-        .await
+        self.get_docs(VOLUMES_OF, key![server_id]).await
     }
 
     async fn get_volume(&self, id: &str) -> ControlResult<Option<Volume>> {
@@ -412,11 +408,7 @@ impl ServerStore for SqliteStore {
     }
 
     async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>> {
-        self.get_docs(
-            "SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id",
-            key![server_id],
-        )
-        .await
+        self.get_docs(PORTS_OF, key![server_id]).await
     }
 
     async fn attachments_of(&self, server_id: &str) -> ControlResult<(Vec<Volume>, Vec<Port>)> {
@@ -428,13 +420,9 @@ impl ServerStore for SqliteStore {
     async fn server_with_attachments(&self, id: &str) -> ControlResult<Option<(Server, Vec<Volume>, Vec<Port>)>> {
         let id = id.to_string();
         self.read(move |c| {
-            let sql = format!("{SERVERS_WITH_LOCKS} WHERE s.id = ?1");
-            let mut stmt = c.prepare_cached(&sql)?;
-            let mut rows = stmt.query([&id])?;
-            let Some(row) = rows.next()? else {
+            let Some(server) = server_on(c, &id)? else {
                 return Ok(None);
             };
-            let server = server_of_row(row)?;
             let (volumes, ports) = attachments_on(c, &id)?;
             Ok(Some((server, volumes, ports)))
         })
@@ -502,8 +490,15 @@ impl ServerStore for SqliteStore {
 }
 
 /// Server reads: the record with its lock (if it has a lock record).
-const SERVERS_WITH_LOCKS: &str =
-    "SELECT s.seq, s.doc, l.doc FROM servers s LEFT JOIN server_locks l ON l.server_id = s.id";
+macro_rules! servers_with_locks {
+    () => {
+        "SELECT s.seq, s.doc, l.doc FROM servers s LEFT JOIN server_locks l ON l.server_id = s.id"
+    };
+}
+const SERVERS_WITH_LOCKS: &str = servers_with_locks!();
+const SERVER_BY_ID: &str = concat!(servers_with_locks!(), " WHERE s.id = ?1");
+const VOLUMES_OF: &str = "SELECT doc FROM volumes WHERE server_id = ?1 ORDER BY id";
+const PORTS_OF: &str = "SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id";
 
 /// A server from a [`SERVERS_WITH_LOCKS`] row, its lock applied.
 fn server_of_row(r: &rusqlite::Row<'_>) -> DbResult<Server> {
@@ -515,24 +510,21 @@ fn server_of_row(r: &rusqlite::Row<'_>) -> DbResult<Server> {
     Ok(s)
 }
 
-/// A server's volumes and ports, on the calling connection.
-fn attachments_on(c: &Connection, server_id: &str) -> DbResult<(Vec<Volume>, Vec<Port>)> {
-    let docs = |sql: &str| -> DbResult<Vec<String>> {
-        let mut stmt = c.prepare_cached(sql)?;
-        let rows = stmt.query_map([server_id], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
-    };
-    let volumes = docs("SELECT doc FROM volumes WHERE server_id = ?1 ORDER BY id")?;
-    let ports = docs("SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id")?;
-    Ok((
-        volumes.iter().map(|d| from_doc(d)).collect::<ControlResult<_>>()?,
-        ports.iter().map(|d| from_doc(d)).collect::<ControlResult<_>>()?,
-    ))
+/// One server by id, on the calling connection.
+fn server_on(c: &Connection, id: &str) -> DbResult<Option<Server>> {
+    let mut stmt = c.prepare_cached(SERVER_BY_ID)?;
+    let mut rows = stmt.query([id])?;
+    rows.next()?.map(server_of_row).transpose()
 }
 
-/// A server's ports, on the calling connection.
-fn ports_on(c: &Connection, server_id: &str) -> DbResult<Vec<Port>> {
-    let mut stmt = c.prepare_cached("SELECT doc FROM ports WHERE server_id = ?1 ORDER BY id")?;
+/// A server's volumes and ports, on the calling connection.
+fn attachments_on(c: &Connection, server_id: &str) -> DbResult<(Vec<Volume>, Vec<Port>)> {
+    Ok((docs_on(c, VOLUMES_OF, server_id)?, docs_on(c, PORTS_OF, server_id)?))
+}
+
+/// The documents `sql` selects for one server, on the calling connection.
+fn docs_on<T: serde::de::DeserializeOwned>(c: &Connection, sql: &str, server_id: &str) -> DbResult<Vec<T>> {
+    let mut stmt = c.prepare_cached(sql)?;
     let mut rows = stmt.query([server_id])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
