@@ -56,15 +56,19 @@ fn new_port(id: String) -> NewPort {
             server_id: None,
             project_id: "p".into(),
             network_id: "net".into(),
+            network_name: String::new(),
+            vpc_id: None,
             subnet_id: "subnet".into(),
             ip_address: String::new(),
             mac_address: "fa:16:3e:00:00:00".into(),
             binding_host: None,
             primary: true,
             status: "DOWN".into(),
+            security_groups: Vec::new(),
         },
         requested: None,
         range: DEFAULT_SUBNET_RANGE,
+        pool: None,
     }
 }
 

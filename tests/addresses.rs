@@ -31,12 +31,15 @@ fn port(id: &str, subnet: &str) -> Port {
         server_id: None,
         project_id: "p".into(),
         network_id: "net".into(),
+        network_name: String::new(),
+        vpc_id: None,
         subnet_id: subnet.into(),
         ip_address: String::new(),
         mac_address: "fa:16:3e:00:00:00".into(),
         binding_host: None,
         primary: true,
         status: "DOWN".into(),
+        security_groups: Vec::new(),
     }
 }
 
@@ -45,6 +48,7 @@ fn any(id: &str, cidr: &str) -> NewPort {
         port: port(id, SUBNET),
         requested: None,
         range: range(cidr),
+        pool: None,
     }
 }
 
@@ -185,6 +189,7 @@ async fn subnets_count_apart() {
         port: port("o", "subnet-b"),
         requested: None,
         range: range("10.4.0.0/24"),
+        pool: None,
     };
     assert_eq!(one(&store, "a", "10.4.0.0/24").await, "10.4.0.2");
     assert_eq!(create(&store, &[other]).await.unwrap(), ["10.4.0.2"]);

@@ -7,6 +7,13 @@ pub const AVAILABILITY_ZONE: &str = "local-1a";
 pub const ACCOUNT_NAME: &str = "ecsd";
 pub const ADMIN_NAME: &str = "admin";
 
-/// The network a native create with `networks: auto` joins.
+/// The default VPC, made on first start and shared by every project.
 pub const DEFAULT_VPC_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a50";
+pub const DEFAULT_VPC_CIDR: &str = "10.0.0.0/8";
+/// The default subnet as Huawei names it, which is also its Neutron
+/// network's id: what a native create with `networks: auto` joins.
 pub const DEFAULT_SUBNET_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a51";
+/// The default network's Neutron subnet, whose pool hands out addresses.
+pub const DEFAULT_NEUTRON_SUBNET_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a52";
+/// The default network's name, as Neutron and Nova's `addresses` show it.
+pub const DEFAULT_NETWORK_NAME: &str = "private";

@@ -223,19 +223,29 @@ pub struct Volume {
     pub delete_on_termination: bool,
 }
 
-/// A network port of a server (the `vpc:` resources).
+/// A network port of a server (the `vpc:` resources): on a network (the
+/// Huawei subnet id), with an address of one of its Neutron subnets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Port {
     pub id: String,
     pub server_id: Option<String>,
     pub project_id: String,
     pub network_id: String,
+    /// The network's name when the port was made (Nova's `addresses` key).
+    #[serde(default)]
+    pub network_name: String,
+    /// The VPC of the network, if any (Huawei's `addresses` key).
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// The Neutron subnet the address belongs to.
     pub subnet_id: String,
     pub ip_address: String,
     pub mac_address: String,
     pub binding_host: Option<String>,
     pub primary: bool,
     pub status: String,
+    #[serde(default)]
+    pub security_groups: Vec<String>,
 }
 
 /// A server as stored. `generation` increases on every change so that

@@ -14,8 +14,8 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     AddressRange, AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group,
-    InstanceAction, Job, JobStepRecord, LockRecord, Page, Port, Project, Server, ServerFilter, TokenRecord, User,
-    Volume,
+    InstanceAction, Job, JobStepRecord, LockRecord, Network, Page, Port, Project, Removal, SecurityGroup,
+    SecurityGroupRule, Server, ServerFilter, Subnet, TokenRecord, User, Volume, Vpc,
 };
 
 /// Everything written when a server is claimed for an operation, in one
@@ -95,6 +95,9 @@ pub struct NewPort {
     pub port: Port,
     pub requested: Option<Ipv4Addr>,
     pub range: AddressRange,
+    /// The offsets of `range` automatic addresses come from (the subnet's
+    /// allocation pool); the whole block when `None`.
+    pub pool: Option<(u32, u32)>,
 }
 
 /// Settings kept with the data (e.g. this node's id).
@@ -231,6 +234,56 @@ pub trait ServerStore: Send + Sync {
     ) -> ControlResult<bool>;
 }
 
+/// VPCs, networks, subnets, security groups and rules. Lists return a
+/// project's own records and the shared ones. Deletes are guarded in the
+/// store's transaction, so nothing in use is ever removed.
+#[async_trait]
+pub trait NetworkStore: Send + Sync {
+    /// Creates or replaces a VPC.
+    async fn put_vpc(&self, v: &Vpc) -> ControlResult<()>;
+    async fn get_vpc(&self, id: &str) -> ControlResult<Option<Vpc>>;
+    async fn list_vpcs(&self, project_id: &str) -> ControlResult<Vec<Vpc>>;
+    /// In use while a network belongs to it.
+    async fn delete_vpc(&self, id: &str) -> ControlResult<Removal>;
+
+    async fn put_network(&self, n: &Network) -> ControlResult<()>;
+    async fn get_network(&self, id: &str) -> ControlResult<Option<Network>>;
+    async fn list_networks(&self, project_id: &str) -> ControlResult<Vec<Network>>;
+    /// Deletes a network with its subnets; in use while a port is on it.
+    async fn delete_network(&self, id: &str) -> ControlResult<Removal>;
+
+    /// Creates a subnet unless its block overlaps another subnet of the same
+    /// `scope` (its VPC, or its network outside any VPC); false if it does.
+    async fn create_subnet(&self, s: &Subnet, scope: &str) -> ControlResult<bool>;
+    /// Replaces a subnet's record (its block never changes).
+    async fn update_subnet(&self, s: &Subnet) -> ControlResult<()>;
+    async fn get_subnet(&self, id: &str) -> ControlResult<Option<Subnet>>;
+    async fn subnets_of(&self, network_id: &str) -> ControlResult<Vec<Subnet>>;
+    async fn list_subnets(&self, project_id: &str) -> ControlResult<Vec<Subnet>>;
+    /// In use while a port has an address in it.
+    async fn delete_subnet(&self, id: &str) -> ControlResult<Removal>;
+
+    async fn put_security_group(&self, g: &SecurityGroup) -> ControlResult<()>;
+    async fn get_security_group(&self, id: &str) -> ControlResult<Option<SecurityGroup>>;
+    async fn list_security_groups(&self, project_id: &str) -> ControlResult<Vec<SecurityGroup>>;
+    /// Creates the group with its rules unless the project already has a
+    /// group of that name; returns the group that has it.
+    async fn ensure_security_group(
+        &self,
+        g: &SecurityGroup,
+        rules: &[SecurityGroupRule],
+    ) -> ControlResult<SecurityGroup>;
+    /// Deletes a group and its rules; in use while another group's rule
+    /// names it as its remote group.
+    async fn delete_security_group(&self, id: &str) -> ControlResult<Removal>;
+    /// Adds a rule; false when the group already has the same rule.
+    async fn create_rule(&self, r: &SecurityGroupRule) -> ControlResult<bool>;
+    async fn get_rule(&self, id: &str) -> ControlResult<Option<SecurityGroupRule>>;
+    async fn rules_of(&self, group_id: &str) -> ControlResult<Vec<SecurityGroupRule>>;
+    async fn list_rules(&self, project_id: &str) -> ControlResult<Vec<SecurityGroupRule>>;
+    async fn delete_rule(&self, id: &str) -> ControlResult<Removal>;
+}
+
 /// How far a batch's sub-jobs are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SubJobCounts {
@@ -269,11 +322,11 @@ pub trait JobStore: Send + Sync {
 }
 
 /// The whole store: every family, so that one `Arc<dyn Store>` serves all.
-pub trait Store: MetaStore + IdentityStore + AuditStore + ServerStore + JobStore + 'static {}
+pub trait Store: MetaStore + IdentityStore + AuditStore + ServerStore + NetworkStore + JobStore + 'static {}
 
-impl<T: MetaStore + IdentityStore + AuditStore + ServerStore + JobStore + 'static> Store for T {}
+impl<T: MetaStore + IdentityStore + AuditStore + ServerStore + NetworkStore + JobStore + 'static> Store for T {}
 
 /// The family traits, for code that calls store methods on a concrete store.
 pub mod prelude {
-    pub use super::{AuditStore, IdentityStore, JobStore, MetaStore, ServerStore, Store};
+    pub use super::{AuditStore, IdentityStore, JobStore, MetaStore, NetworkStore, ServerStore, Store};
 }

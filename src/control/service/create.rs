@@ -277,6 +277,8 @@ impl Service {
                         server_id: Some(id.clone()),
                         project_id: caller.project_id.clone(),
                         network_id: nic.network_id.clone(),
+                        network_name: String::new(),
+                        vpc_id: Some(spec.vpc_id.clone()),
                         subnet_id: nic.subnet_id.clone(),
                         // Assigned by the store in the create transaction.
                         ip_address: String::new(),
@@ -284,9 +286,11 @@ impl Service {
                         binding_host: None,
                         primary: n == 0,
                         status: "DOWN".into(),
+                        security_groups: Vec::new(),
                     },
                     requested: address.requested,
                     range: address.range,
+                    pool: None,
                 });
             }
             if let Some(a) = self.new_action(caller, row, &id, request_id) {

@@ -45,7 +45,7 @@ pub(super) fn assign(c: &Connection, new: &NewPort) -> DbResult<Port> {
             }
             addr
         }
-        None => free_address(c, subnet, &new.range, next)?,
+        None => free_address(c, subnet, &new.range, new.pool, next)?,
     };
     Ok(Port {
         ip_address: addr.to_string(),
@@ -105,10 +105,20 @@ fn taken(c: &Connection, subnet: &str, addr: Ipv4Addr) -> DbResult<bool> {
 }
 
 /// The smallest released offset, else the counter's, skipping addresses
-/// that ports already hold. Each skipped candidate is dropped for good (a
-/// released row deleted, the counter moved past it), so skipping costs
-/// nothing over a subnet's life beyond one seek per port.
-fn free_address(c: &Connection, subnet: &str, range: &AddressRange, mut next: u32) -> DbResult<Ipv4Addr> {
+/// that ports already hold and those outside the allocation pool. Each
+/// skipped candidate is dropped for good (a released row deleted, the
+/// counter moved past it), so skipping costs nothing over a subnet's life
+/// beyond one seek per port.
+fn free_address(
+    c: &Connection,
+    subnet: &str,
+    range: &AddressRange,
+    pool: Option<(u32, u32)>,
+    mut next: u32,
+) -> DbResult<Ipv4Addr> {
+    let (first, last) = pool.unwrap_or((0, range.capacity().saturating_sub(1)));
+    let in_pool = |off: u32| (first..=last).contains(&off);
+    next = next.max(first);
     loop {
         let released: Option<u32> = c
             .prepare_cached(FIRST_RELEASED)?
@@ -116,13 +126,13 @@ fn free_address(c: &Connection, subnet: &str, range: &AddressRange, mut next: u3
             .optional()?;
         let Some(off) = released else { break };
         c.prepare_cached(DELETE_RELEASED)?.execute(params![subnet, off])?;
-        if let Some(addr) = range.address(off) {
+        if let Some(addr) = range.address(off).filter(|_| in_pool(off)) {
             if !taken(c, subnet, addr)? {
                 return Ok(addr);
             }
         }
     }
-    while let Some(addr) = range.address(next) {
+    while let Some(addr) = range.address(next).filter(|_| in_pool(next)) {
         next += 1;
         if !taken(c, subnet, addr)? {
             c.prepare_cached(SET_NEXT)?.execute(params![subnet, next])?;

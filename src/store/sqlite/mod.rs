@@ -9,6 +9,7 @@ mod addresses;
 mod audit;
 mod identity;
 mod jobs;
+mod network;
 mod schema;
 mod servers;
 mod threads;
