@@ -222,6 +222,22 @@ impl SqliteStore {
     }
 }
 
+/// The steps of a statement's query plan on a fresh schema (parameters
+/// left unbound are NULL, which is enough for a plan).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+fn query_plan(sql: &str) -> Vec<String> {
+    let c = Connection::open_in_memory().unwrap();
+    c.execute_batch(SCHEMA).unwrap();
+    let mut stmt = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let mut rows = stmt.raw_query();
+    let mut plan = Vec::new();
+    while let Some(row) = rows.next().unwrap() {
+        plan.push(row.get::<_, String>(3).unwrap());
+    }
+    plan
+}
+
 /// Settings of every connection: pages read through a memory map (a
 /// reader's cache starts cold after each commit, and copying pages out of
 /// the OS cache dominated reads), and statement logging when asked for.
