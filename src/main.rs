@@ -179,8 +179,9 @@ fn main() -> anyhow::Result<()> {
         Command::Iam { command } => explain_cli(&runtime, command),
         Command::Catalog => {
             print!(
-                "{}\n{}",
+                "{}\n{}\n{}",
                 ecsd::catalog::markdown_table(),
+                ecsd::catalog::network_table(),
                 ecsd::catalog::identity_table()
             );
             Ok(())

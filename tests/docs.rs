@@ -20,8 +20,13 @@ fn readme_catalog_tables_match_the_catalog() {
         "README's compute table is stale: replace it with the first table `ecsd catalog` prints"
     );
     assert_eq!(
+        between(&readme, "network"),
+        ecsd::catalog::network_table(),
+        "README's network table is stale: replace it with the second table `ecsd catalog` prints"
+    );
+    assert_eq!(
         between(&readme, "identity"),
         ecsd::catalog::identity_table(),
-        "README's identity table is stale: replace it with the second table `ecsd catalog` prints"
+        "README's identity table is stale: replace it with the third table `ecsd catalog` prints"
     );
 }

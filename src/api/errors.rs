@@ -17,6 +17,10 @@ pub enum Dialect {
     Nova,
     Keystone,
     Glance,
+    /// Neutron v2.0 (`{"NeutronError":{"type","message","detail"}}`).
+    Neutron,
+    /// Huawei VPC v1 (`{"code","message"}`).
+    Vpc,
 }
 
 pub fn status_of(e: &ControlError, dialect: Dialect) -> StatusCode {
@@ -189,5 +193,66 @@ pub fn for_dialect(dialect: Dialect, e: &ControlError) -> Response {
         Dialect::Nova => nova(e),
         Dialect::Keystone => keystone(e),
         Dialect::Glance => glance(e),
+        Dialect::Neutron => neutron(e),
+        Dialect::Vpc => vpc(e),
     }
+}
+
+/// Neutron's exception type for an error: the class name Neutron raises.
+fn neutron_type(e: &ControlError) -> &'static str {
+    use crate::domain::vpc::codes;
+    match e {
+        ControlError::NotFound { code, .. } => match *code {
+            codes::SUBNET_NOT_FOUND => "NetworkNotFound",
+            codes::NEUTRON_SUBNET_NOT_FOUND => "SubnetNotFound",
+            codes::GROUP_NOT_FOUND => "SecurityGroupNotFound",
+            codes::RULE_NOT_FOUND => "SecurityGroupRuleNotFound",
+            _ => "NotFound",
+        },
+        ControlError::BadRequest { code, .. } => match *code {
+            codes::SUBNET_OVERLAP => "InvalidInput",
+            _ => "HTTPBadRequest",
+        },
+        ControlError::Conflict { code, message } => match *code {
+            codes::SUBNET_IN_USE if message.contains("network") => "NetworkInUse",
+            codes::SUBNET_IN_USE => "SubnetInUse",
+            codes::GROUP_IN_USE => "SecurityGroupInUse",
+            codes::RULE_EXISTS => "SecurityGroupRuleExists",
+            codes::VPC_QUOTA | codes::SUBNET_QUOTA | codes::GROUP_QUOTA => "OverQuota",
+            _ => "Conflict",
+        },
+        ControlError::Forbidden { .. } => "PolicyNotAuthorized",
+        ControlError::TooLarge => "RequestEntityTooLarge",
+        ControlError::UnsupportedMediaType => "HTTPUnsupportedMediaType",
+        _ => "HTTPInternalServerError",
+    }
+}
+
+/// Neutron's format; an authentication failure is keystonemiddleware's.
+pub fn neutron(e: &ControlError) -> Response {
+    if let ControlError::Unauthenticated { message } = e {
+        return keystone_status(StatusCode::UNAUTHORIZED, message);
+    }
+    let status = status_of(e, Dialect::Neutron);
+    neutron_status(status, neutron_type(e), &client_message(e))
+}
+
+pub fn neutron_status(status: StatusCode, kind: &str, message: &str) -> Response {
+    json_response(
+        status,
+        json!({"NeutronError": {"type": kind, "message": message, "detail": ""}}),
+    )
+}
+
+/// Huawei VPC's format: `{"code": "VPC.0003", "message": "..."}`; a denial
+/// is VPC.2201 as Huawei's VPC reference lists it.
+pub fn vpc(e: &ControlError) -> Response {
+    let status = status_of(e, Dialect::Vpc);
+    let code = match e {
+        ControlError::Forbidden { .. } => "VPC.2201",
+        ControlError::Unauthenticated { .. } => "VPC.0008",
+        ControlError::BadRequest { code, .. } if !code.starts_with("VPC.") => crate::domain::vpc::codes::VPC_INVALID,
+        _ => e.code(),
+    };
+    json_response(status, json!({"code": code, "message": client_message(e)}))
 }

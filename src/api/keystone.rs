@@ -48,10 +48,12 @@ fn catalog(st: &AppState, project_id: Option<&str>) -> Value {
     let mut services = vec![
         json!({"type": "identity", "name": "keystone", "id": "identity", "endpoints": endpoints("identity", &format!("{base}/v3"))}),
         json!({"type": "image", "name": "glance", "id": "image", "endpoints": endpoints("image", &format!("{base}/image"))}),
+        json!({"type": "network", "name": "neutron", "id": "network", "endpoints": endpoints("network", &format!("{base}/network"))}),
     ];
     if let Some(p) = project_id {
         services.push(json!({"type": "compute", "name": "nova", "id": "compute", "endpoints": endpoints("compute", &format!("{base}/v2.1/{p}"))}));
         services.push(json!({"type": "ecs", "name": "ecs", "id": "ecs", "endpoints": endpoints("ecs", base)}));
+        services.push(json!({"type": "vpc", "name": "vpc", "id": "vpc", "endpoints": endpoints("vpc", base)}));
     }
     Value::Array(services)
 }

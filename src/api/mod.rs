@@ -12,6 +12,7 @@ pub mod iam;
 pub mod images;
 pub mod keystone;
 pub mod microversion;
+pub mod network;
 pub mod nova;
 mod pipeline;
 mod router;

@@ -11,8 +11,8 @@ use axum::response::Response;
 
 use super::errors::{self, Dialect};
 use super::microversion::{self, Microversion};
-use super::{auth, huawei, images, new_request_id, nova, AppState, Req};
-use crate::catalog::Endpoint;
+use super::{auth, huawei, images, network, new_request_id, nova, AppState, Req};
+use crate::catalog::{Endpoint, OpId};
 use crate::domain::{ControlError, RequestTrace};
 
 /// Scopes the request notes around every request; afterwards writes the
@@ -98,6 +98,8 @@ pub(super) async fn fallback(req: Request) -> Response {
     let request_id = new_request_id();
     let mut resp = if path.starts_with("/v1") {
         errors::gateway_not_found(&request_id)
+    } else if path.starts_with("/network") || path.starts_with("/v2.0") {
+        errors::neutron_status(StatusCode::NOT_FOUND, "NotFound", "The resource could not be found.")
     } else if path.starts_with("/v3") {
         errors::keystone_status(StatusCode::NOT_FOUND, "The resource could not be found.")
     } else {
@@ -115,10 +117,18 @@ pub fn set_request_id(headers: &mut HeaderMap, request_id: &str) {
     }
 }
 
-pub(super) async fn dispatch(st: Arc<AppState>, endpoint: Endpoint, params: RawPathParams, req: Request) -> Response {
+/// Runs one request of a catalog route. `op` is the route's row (the first
+/// one where rows share the route and the body picks among them).
+pub(super) async fn dispatch(
+    st: Arc<AppState>,
+    endpoint: Endpoint,
+    op: OpId,
+    params: RawPathParams,
+    req: Request,
+) -> Response {
     let request_id = new_request_id();
     let dialect = dialect_of(endpoint);
-    let mut resp = match prepare_and_run(&st, endpoint, dialect, params, req, &request_id).await {
+    let mut resp = match prepare_and_run(&st, endpoint, op, dialect, params, req, &request_id).await {
         Ok(r) | Err(r) => r,
     };
     set_request_id(resp.headers_mut(), &request_id);
@@ -183,6 +193,7 @@ pub(super) fn path_params(raw: &RawPathParams) -> HashMap<String, String> {
 async fn prepare_and_run(
     st: &Arc<AppState>,
     endpoint: Endpoint,
+    op: OpId,
     dialect: Dialect,
     raw_params: RawPathParams,
     req: Request,
@@ -202,6 +213,8 @@ async fn prepare_and_run(
         Dialect::Huawei => huawei::handle(st, endpoint, &req).await,
         Dialect::Nova => nova::handle(st, endpoint, &req).await,
         Dialect::Glance => images::handle_glance(st, endpoint, &req).await,
+        Dialect::Neutron => network::neutron::handle(st, op, &req).await,
+        Dialect::Vpc => network::vpc::handle(st, op, &req).await,
         Dialect::Keystone => Err(ControlError::internal("keystone routes are not catalog routes")),
     };
     let mut resp = result.unwrap_or_else(|e| errors::for_dialect(dialect, &e));
@@ -218,6 +231,8 @@ fn dialect_of(endpoint: Endpoint) -> Dialect {
         HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
         | HwReinstallOs | HwResize | HwMigrate | HwJob => Dialect::Huawei,
         GlanceImages | GlanceImage => Dialect::Glance,
+        Neutron => Dialect::Neutron,
+        Vpc => Dialect::Vpc,
         _ => Dialect::Nova,
     }
 }

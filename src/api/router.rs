@@ -66,15 +66,19 @@ fn method_router(op: &'static Operation, route: &Route) -> MethodRouter<Arc<AppS
         Endpoint::ComputeVersion21 => on(filter, versions::version_21),
         Endpoint::ComputeVersion20 => on(filter, versions::version_20),
         Endpoint::ImageVersions => on(filter, versions::glance_versions),
+        Endpoint::NetworkVersions => on(filter, versions::network_versions),
         Endpoint::AdminFaults => on(filter, admin::faults),
         Endpoint::AdminExplain => on(filter, admin::explain),
         Endpoint::AdminSuggest => on(filter, admin::suggest),
         Endpoint::AdminAudit => on(filter, admin::audit),
-        endpoint => on(
-            filter,
-            move |State(st): State<Arc<AppState>>, params: RawPathParams, req: Request| async move {
-                dispatch(st, endpoint, params, req).await
-            },
-        ),
+        endpoint => {
+            let id = op.id;
+            on(
+                filter,
+                move |State(st): State<Arc<AppState>>, params: RawPathParams, req: Request| async move {
+                    dispatch(st, endpoint, id, params, req).await
+                },
+            )
+        }
     }
 }

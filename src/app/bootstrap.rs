@@ -197,3 +197,67 @@ async fn write_files(
     write_private(&data.join("clouds.yaml"), &clouds)?;
     Ok(())
 }
+
+/// The region's default network, on every start if missing: the shared
+/// default VPC, its shared subnet (Neutron's network `private`) and the
+/// subnet's block, which holds a million servers.
+pub async fn default_network(store: &dyn Store, owner_project: &str) -> ControlResult<()> {
+    use crate::domain::{
+        AllocationPool, Network, Subnet, Vpc, DEFAULT_NETWORK_NAME, DEFAULT_NEUTRON_SUBNET_ID, DEFAULT_SUBNET_ID,
+        DEFAULT_SUBNET_RANGE, DEFAULT_VPC_CIDR, DEFAULT_VPC_ID,
+    };
+    let now = Utc::now();
+    if store.get_vpc(DEFAULT_VPC_ID).await?.is_none() {
+        store
+            .put_vpc(&Vpc {
+                id: DEFAULT_VPC_ID.into(),
+                project_id: owner_project.into(),
+                name: "default".into(),
+                description: "The region's default VPC, shared by every project.".into(),
+                cidr: DEFAULT_VPC_CIDR.into(),
+                shared: true,
+                created: now,
+                updated: now,
+            })
+            .await?;
+    }
+    if store.get_network(DEFAULT_SUBNET_ID).await?.is_none() {
+        store
+            .put_network(&Network {
+                id: DEFAULT_SUBNET_ID.into(),
+                project_id: owner_project.into(),
+                name: DEFAULT_NETWORK_NAME.into(),
+                description: "The default subnet, shared by every project.".into(),
+                vpc_id: Some(DEFAULT_VPC_ID.into()),
+                admin_state_up: true,
+                shared: true,
+                mtu: 1500,
+                created: now,
+                updated: now,
+            })
+            .await?;
+    }
+    if store.get_subnet(DEFAULT_NEUTRON_SUBNET_ID).await?.is_none() {
+        let block = DEFAULT_SUBNET_RANGE;
+        let subnet = Subnet {
+            id: DEFAULT_NEUTRON_SUBNET_ID.into(),
+            network_id: DEFAULT_SUBNET_ID.into(),
+            project_id: owner_project.into(),
+            name: format!("{DEFAULT_NETWORK_NAME}-subnet"),
+            description: String::new(),
+            cidr: block.to_string(),
+            gateway_ip: Some(block.gateway().to_string()),
+            allocation_pools: vec![AllocationPool {
+                start: block.first_host().to_string(),
+                end: block.last_host().to_string(),
+            }],
+            enable_dhcp: true,
+            dns_nameservers: Vec::new(),
+            shared: true,
+            created: now,
+            updated: now,
+        };
+        store.create_subnet(&subnet, DEFAULT_VPC_ID).await?;
+    }
+    Ok(())
+}

@@ -83,6 +83,7 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         opts.admin_password.clone(),
     )
     .await?;
+    crate::app::bootstrap::default_network(store.as_ref(), &bootstrap.project_id).await?;
     let inventory: Arc<dyn Inventory> = Arc::new(opts.file.inventory());
     let sim = Arc::new(SimDriver::new(opts.sim_step_ms, opts.file.faults.clone()));
     let node = node_id(store.as_ref()).await?;

@@ -9,6 +9,11 @@ fn is_compute(o: &Operation) -> bool {
     o.id <= OpId::ImageShow
 }
 
+/// The network rows: Huawei VPC and Neutron.
+fn is_network(o: &Operation) -> bool {
+    (OpId::VpcCreate..=OpId::NeutronRuleDelete).contains(&o.id)
+}
+
 fn routes_text(o: &Operation, sep: &str) -> String {
     let mut routes: Vec<String> = Vec::new();
     for r in o.routes {
@@ -74,8 +79,18 @@ pub fn markdown_table() -> String {
 
 /// The identity, token, version and operator rows as a Markdown table.
 pub fn identity_table() -> String {
+    rows_table(|o| !is_compute(o) && !is_network(o))
+}
+
+/// The network rows (Huawei VPC and Neutron): the second table `ecsd
+/// catalog` prints.
+pub fn network_table() -> String {
+    rows_table(is_network)
+}
+
+fn rows_table(pick: impl Fn(&Operation) -> bool) -> String {
     let mut out = String::from("| operation | routes | IAM actions |\n|---|---|---|\n");
-    for o in CATALOG.iter().filter(|o| !is_compute(o)) {
+    for o in CATALOG.iter().filter(|o| pick(o)) {
         out.push_str(&format!(
             "| `{}` {} | {} | {} |\n",
             o.name(),

@@ -6,7 +6,7 @@
 //! access tests all read this table.
 //!
 //! The rows live with their API family ([`huawei`], [`nova`], [`images`],
-//! [`identity`], [`platform`]); [`CATALOG`] is all of them in one array,
+//! [`network`], [`identity`], [`platform`]); [`CATALOG`] is all of them in one array,
 //! checked at compile time to hold exactly one row per [`OpId`], at the
 //! position of its discriminant, so [`op`] is an index and cannot miss.
 
@@ -15,12 +15,13 @@ mod docs;
 pub mod huawei;
 pub mod identity;
 pub mod images;
+pub mod network;
 pub mod nova;
 mod op_id;
 pub mod platform;
 
 pub use admission::admit;
-pub use docs::{identity_table, markdown_table, permissions_table};
+pub use docs::{identity_table, markdown_table, network_table, permissions_table};
 pub use op_id::OpId;
 
 use crate::domain::{TaskState, VmState};
@@ -55,6 +56,12 @@ pub enum Endpoint {
     NovaImage,
     GlanceImages,
     GlanceImage,
+    /// Huawei VPC v1; the row names the call.
+    Vpc,
+    /// Neutron v2.0; the row names the call.
+    Neutron,
+    /// Neutron's version documents.
+    NetworkVersions,
     /// Keystone and Huawei IAM management; the row names the call.
     Identity(IdentityEndpoint),
     /// Keystone's discovery document and token API.
@@ -348,8 +355,12 @@ macro_rules! routes {
 }
 pub(crate) use routes;
 
-const ROW_COUNT: usize =
-    huawei::ROWS.len() + nova::ROWS.len() + images::ROWS.len() + identity::ROWS.len() + platform::ROWS.len();
+const ROW_COUNT: usize = huawei::ROWS.len()
+    + nova::ROWS.len()
+    + images::ROWS.len()
+    + network::ROWS.len()
+    + identity::ROWS.len()
+    + platform::ROWS.len();
 
 /// Every operation ecsd serves, in the order of [`OpId`].
 pub static CATALOG: [Operation; ROW_COUNT] = concat_rows();
@@ -357,7 +368,14 @@ pub static CATALOG: [Operation; ROW_COUNT] = concat_rows();
 // Evaluated only at compile time, into the static: no stack is involved.
 #[allow(clippy::large_stack_arrays)]
 const fn concat_rows() -> [Operation; ROW_COUNT] {
-    let families: [&[Operation]; 5] = [huawei::ROWS, nova::ROWS, images::ROWS, identity::ROWS, platform::ROWS];
+    let families: [&[Operation]; 6] = [
+        huawei::ROWS,
+        nova::ROWS,
+        images::ROWS,
+        network::ROWS,
+        identity::ROWS,
+        platform::ROWS,
+    ];
     let mut out = [huawei::ROWS[0]; ROW_COUNT];
     let mut n = 0;
     let mut f = 0;

@@ -80,6 +80,16 @@ impl AddressRange {
         (offset < self.capacity()).then(|| Ipv4Addr::from(self.base() + 2 + offset))
     }
 
+    /// Whether every address of `inner` is in this block.
+    pub fn contains(&self, inner: &AddressRange) -> bool {
+        inner.prefix >= self.prefix && u32::from(inner.network) & (u32::MAX << (32 - self.prefix)) == self.base()
+    }
+
+    /// Whether the address is in the block at all (reserved ones included).
+    pub fn holds(&self, addr: Ipv4Addr) -> bool {
+        u32::from(addr).wrapping_sub(self.base()) < self.size()
+    }
+
     /// The offset of a host address; `None` for addresses outside the
     /// block and for its reserved ones.
     pub fn offset(&self, addr: Ipv4Addr) -> Option<u32> {

@@ -9,7 +9,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::error::ControlError;
+use std::net::Ipv4Addr;
+
+use super::error::{ControlError, ControlResult};
 use super::network::AddressRange;
 
 /// A Huawei VPC: an address space its subnets are carved from.
@@ -140,57 +142,145 @@ pub enum Removal {
 }
 
 // ---- the errors, with Huawei VPC codes; the Neutron dialect maps each code
-// to its exception type ----
+// to its exception type (`api::errors::neutron_type`) ----
+
+/// Huawei VPC error codes. Confirmed in Huawei's VPC error-code reference:
+/// VPC.0003, VPC.0101, VPC.0114, VPC.2201. The others follow its
+/// numbering (VPC 01xx, subnet 02xx, security group 06xx, rule 07xx) and
+/// are UNCONFIRMED.
+pub mod codes {
+    pub const VPC_NOT_FOUND: &str = "VPC.0003";
+    pub const VPC_INVALID: &str = "VPC.0101";
+    pub const VPC_QUOTA: &str = "VPC.0114";
+    /// UNCONFIRMED.
+    pub const VPC_IN_USE: &str = "VPC.0104";
+    /// UNCONFIRMED (subnet = Neutron network).
+    pub const SUBNET_INVALID: &str = "VPC.0201";
+    /// UNCONFIRMED.
+    pub const SUBNET_NOT_FOUND: &str = "VPC.0202";
+    /// UNCONFIRMED; Neutron's own subnet, which Huawei's API never names.
+    pub const NEUTRON_SUBNET_NOT_FOUND: &str = "VPC.0203";
+    /// UNCONFIRMED.
+    pub const SUBNET_IN_USE: &str = "VPC.0204";
+    /// UNCONFIRMED.
+    pub const SUBNET_OVERLAP: &str = "VPC.0205";
+    /// UNCONFIRMED.
+    pub const SUBNET_QUOTA: &str = "VPC.0206";
+    /// UNCONFIRMED.
+    pub const GROUP_INVALID: &str = "VPC.0601";
+    /// UNCONFIRMED.
+    pub const GROUP_NOT_FOUND: &str = "VPC.0602";
+    /// UNCONFIRMED.
+    pub const GROUP_IN_USE: &str = "VPC.0603";
+    /// UNCONFIRMED.
+    pub const GROUP_QUOTA: &str = "VPC.0604";
+    /// UNCONFIRMED.
+    pub const RULE_INVALID: &str = "VPC.0701";
+    /// UNCONFIRMED.
+    pub const RULE_NOT_FOUND: &str = "VPC.0702";
+    /// UNCONFIRMED.
+    pub const RULE_EXISTS: &str = "VPC.0703";
+}
 
 pub fn vpc_not_found(id: &str) -> ControlError {
     ControlError::NotFound {
-        code: "VPC.0202",
-        message: format!("VPC {id} could not be found."),
+        code: codes::VPC_NOT_FOUND,
+        message: format!("VPC {id} does not exist."),
     }
 }
 
 pub fn network_not_found(id: &str) -> ControlError {
     ControlError::NotFound {
-        code: "VPC.0402",
+        code: codes::SUBNET_NOT_FOUND,
         message: format!("Network {id} could not be found."),
     }
 }
 
 pub fn subnet_not_found(id: &str) -> ControlError {
     ControlError::NotFound {
-        code: "VPC.0403",
+        code: codes::NEUTRON_SUBNET_NOT_FOUND,
         message: format!("Subnet {id} could not be found."),
     }
 }
 
 pub fn security_group_not_found(id: &str) -> ControlError {
     ControlError::NotFound {
-        code: "VPC.0602",
+        code: codes::GROUP_NOT_FOUND,
         message: format!("Security group {id} does not exist"),
     }
 }
 
 pub fn rule_not_found(id: &str) -> ControlError {
     ControlError::NotFound {
-        code: "VPC.0604",
+        code: codes::RULE_NOT_FOUND,
         message: format!("Security group rule {id} does not exist"),
     }
 }
 
-pub fn invalid_cidr(cidr: &str) -> ControlError {
-    ControlError::bad_request_code(
-        "VPC.0101",
-        format!("Invalid CIDR {cidr}: an IPv4 block a.b.c.d/n with host bits zero."),
+/// Bad input for a kind, with the kind's own code.
+pub fn invalid(code: &'static str, message: impl Into<String>) -> ControlError {
+    ControlError::bad_request_code(code, message)
+}
+
+pub fn invalid_cidr(code: &'static str, cidr: &str) -> ControlError {
+    invalid(
+        code,
+        format!("Invalid input for cidr. Reason: '{cidr}' is not a valid IPv4 block a.b.c.d/n with host bits zero."),
     )
 }
 
 pub fn subnet_overlaps(cidr: &str) -> ControlError {
-    ControlError::bad_request_code(
-        "VPC.0405",
+    invalid(
+        codes::SUBNET_OVERLAP,
         format!("Invalid input for operation: Requested subnet with cidr: {cidr} overlaps with another subnet."),
     )
 }
 
 pub fn in_use(code: &'static str, message: String) -> ControlError {
     ControlError::Conflict { code, message }
+}
+
+/// A quota reached (409, as Huawei's VPC.0114 and Neutron's OverQuota).
+pub fn over_quota(code: &'static str, resource: &str) -> ControlError {
+    ControlError::Conflict {
+        code,
+        message: format!("Quota exceeded for resources: ['{resource}']."),
+    }
+}
+
+// ---- address blocks ----
+
+/// The private blocks a VPC may take (RFC 1918), as Huawei Cloud allows.
+const PRIVATE_BLOCKS: [(Ipv4Addr, u8); 3] = [
+    (Ipv4Addr::new(10, 0, 0, 0), 8),
+    (Ipv4Addr::new(172, 16, 0, 0), 12),
+    (Ipv4Addr::new(192, 168, 0, 0), 16),
+];
+
+/// Smallest VPC block (largest prefix) Huawei Cloud takes.
+pub const VPC_MAX_PREFIX: u8 = 24;
+
+/// Parses a CIDR into a block, or the kind's bad-input error.
+pub fn block(code: &'static str, cidr: &str) -> ControlResult<AddressRange> {
+    AddressRange::parse(cidr).ok_or_else(|| invalid_cidr(code, cidr))
+}
+
+/// A VPC's block: within 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16,
+/// and no smaller than a /24.
+pub fn vpc_block(cidr: &str) -> ControlResult<AddressRange> {
+    let b = block(codes::VPC_INVALID, cidr)?;
+    let private = PRIVATE_BLOCKS
+        .iter()
+        .filter_map(|(n, p)| AddressRange::new(*n, *p))
+        .any(|outer| outer.contains(&b));
+    if !private || b.prefix() > VPC_MAX_PREFIX {
+        return Err(invalid(
+            codes::VPC_INVALID,
+            format!(
+                "Invalid input for cidr. Reason: {cidr} must lie within 10.0.0.0/8, 172.16.0.0/12 or \
+                 192.168.0.0/16 with a prefix of at most /{VPC_MAX_PREFIX}."
+            ),
+        ));
+    }
+    Ok(b)
 }

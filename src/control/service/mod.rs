@@ -4,7 +4,9 @@
 
 mod act;
 mod create;
+mod networks;
 mod reads;
+mod security_groups;
 
 use std::sync::Arc;
 
@@ -17,6 +19,10 @@ use crate::store::Store;
 
 pub use act::{Accepted, MAX_BATCH};
 pub use create::{CreateSpec, NicSpec, VolumeSpec, MAX_CREATE_COUNT};
+pub use networks::{
+    HwSubnet, NetworkChange, NewHwSubnet, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT,
+};
+pub use security_groups::{NewRule, DEFAULT_GROUP};
 
 pub struct Service {
     pub store: Arc<dyn Store>,

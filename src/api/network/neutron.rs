@@ -1,0 +1,527 @@
+//! Neutron v2.0: networks, subnets, security groups and rules, with
+//! Neutron's bodies, filters (`?name=private`), `fields`, paging links and
+//! `NeutronError` bodies.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use serde_json::{json, Map, Value};
+
+use super::{filtered, flag, int, known_keys, no_content, ok, page, required, stamp, text, wrapped};
+use crate::api::{errors, ApiResult, AppState, Req};
+use crate::catalog::OpId;
+use crate::control::service::{NetworkChange, NewNetwork, NewRule, NewSubnet, SubnetChange};
+use crate::domain::vpc::codes;
+use crate::domain::{AllocationPool, ControlError, ControlResult, Network, SecurityGroup, SecurityGroupRule, Subnet};
+
+/// The codes bad Neutron input carries (any maps to `HTTPBadRequest`).
+const BAD: &str = codes::SUBNET_INVALID;
+const BAD_RULE: &str = codes::RULE_INVALID;
+
+/// Query keys that page or shape a list rather than filter it.
+const NOT_FILTERS: &[&str] = &["limit", "marker", "fields", "sort_key", "sort_dir", "page_reverse"];
+
+/// The extensions served (aliases clients probe for).
+const EXTENSIONS: &[(&str, &str)] = &[
+    ("security-group", "Security group"),
+    ("net-mtu", "Network MTU"),
+    ("standard-attr-description", "standard-attr-description"),
+    ("standard-attr-timestamp", "Resource timestamps"),
+    ("project-id", "project_id field enabled"),
+];
+
+pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
+    let svc = &st.service;
+    let c = &req.caller;
+    // The row's actions before anything else: no body check, no lookup.
+    svc.authorize(c, op, None).await?;
+    match op {
+        OpId::NeutronExtensions => {
+            let items: Vec<Value> = EXTENSIONS
+                .iter()
+                .map(|(alias, name)| json!({"alias": alias, "name": name, "description": name, "links": [], "updated": "2024-01-01T00:00:00-00:00"}))
+                .collect();
+            ok(json!({ "extensions": items }))
+        }
+        OpId::NeutronNetworkCreate => {
+            let b = wrapped(req, "network", BAD)?;
+            known_keys(
+                &b,
+                &[
+                    "name",
+                    "description",
+                    "admin_state_up",
+                    "mtu",
+                    "shared",
+                    "tenant_id",
+                    "project_id",
+                    "port_security_enabled",
+                    "availability_zone_hints",
+                    "router:external",
+                ],
+                BAD,
+            )?;
+            own_project(&b, req)?;
+            if flag(&b, "shared", BAD)? == Some(true) || flag(&b, "router:external", BAD)? == Some(true) {
+                return Err(ControlError::Forbidden {
+                    missing: vec!["create_network:shared".into()],
+                });
+            }
+            let n = svc
+                .create_network(
+                    c,
+                    NewNetwork {
+                        name: text(&b, "name", BAD)?.unwrap_or_default(),
+                        description: text(&b, "description", BAD)?.unwrap_or_default(),
+                        admin_state_up: flag(&b, "admin_state_up", BAD)?.unwrap_or(true),
+                        mtu: int(&b, "mtu", BAD)?,
+                        vpc_id: None,
+                    },
+                )
+                .await?;
+            created(json!({ "network": network_view(&n, &[]) }))
+        }
+        OpId::NeutronNetworkList => {
+            let mut items = Vec::new();
+            for n in svc.networks(c).await? {
+                let subnets = svc.store.subnets_of(&n.id).await?;
+                items.push(network_view(&n, &subnets));
+            }
+            list(st, req, "networks", items)
+        }
+        OpId::NeutronNetworkShow => {
+            let n = svc.network(c, req.param("network_id")).await?;
+            let subnets = svc.store.subnets_of(&n.id).await?;
+            ok(json!({ "network": shaped(req, network_view(&n, &subnets)) }))
+        }
+        OpId::NeutronNetworkUpdate => {
+            let b = wrapped(req, "network", BAD)?;
+            known_keys(
+                &b,
+                &["name", "description", "admin_state_up", "mtu", "port_security_enabled"],
+                BAD,
+            )?;
+            let change = NetworkChange {
+                name: text(&b, "name", BAD)?,
+                description: text(&b, "description", BAD)?,
+                admin_state_up: flag(&b, "admin_state_up", BAD)?,
+                mtu: int(&b, "mtu", BAD)?,
+            };
+            let n = svc.update_network(c, req.param("network_id"), change).await?;
+            let subnets = svc.store.subnets_of(&n.id).await?;
+            ok(json!({ "network": network_view(&n, &subnets) }))
+        }
+        OpId::NeutronNetworkDelete => {
+            svc.delete_network(c, req.param("network_id")).await?;
+            no_content()
+        }
+        OpId::NeutronSubnetCreate => {
+            let b = wrapped(req, "subnet", BAD)?;
+            known_keys(
+                &b,
+                &[
+                    "name",
+                    "description",
+                    "network_id",
+                    "cidr",
+                    "ip_version",
+                    "gateway_ip",
+                    "allocation_pools",
+                    "enable_dhcp",
+                    "dns_nameservers",
+                    "host_routes",
+                    "tenant_id",
+                    "project_id",
+                    "subnetpool_id",
+                    "prefixlen",
+                    "ipv6_ra_mode",
+                    "ipv6_address_mode",
+                    "service_types",
+                    "segment_id",
+                ],
+                BAD,
+            )?;
+            own_project(&b, req)?;
+            match int(&b, "ip_version", BAD)? {
+                Some(4) => {}
+                Some(6) => return Err(bad("IPv6 subnets are not supported; ip_version must be 4.")),
+                Some(v) => {
+                    return Err(bad(&format!(
+                        "Invalid input for ip_version. Reason: {v} is not in [4, 6]."
+                    )))
+                }
+                None => return Err(bad("Invalid input for ip_version. Reason: 'ip_version' is required.")),
+            }
+            if b.get("subnetpool_id").is_some_and(|v| !v.is_null()) {
+                return Err(bad("Subnet pools are not supported; give a cidr."));
+            }
+            let gateway_ip = match b.get("gateway_ip") {
+                None => None,
+                Some(Value::Null) => Some(None),
+                Some(Value::String(g)) => Some(Some(g.clone())),
+                Some(v) => {
+                    return Err(bad(&format!(
+                        "Invalid input for gateway_ip. Reason: '{v}' is not a valid IP address."
+                    )))
+                }
+            };
+            let s = svc
+                .create_subnet(
+                    c,
+                    NewSubnet {
+                        network_id: required(&b, "network_id", BAD)?,
+                        name: text(&b, "name", BAD)?.unwrap_or_default(),
+                        description: text(&b, "description", BAD)?.unwrap_or_default(),
+                        cidr: required(&b, "cidr", BAD)?,
+                        gateway_ip,
+                        allocation_pools: pools(&b)?,
+                        enable_dhcp: flag(&b, "enable_dhcp", BAD)?.unwrap_or(true),
+                        dns_nameservers: strings(&b, "dns_nameservers")?.unwrap_or_default(),
+                    },
+                )
+                .await?;
+            created(json!({ "subnet": subnet_view(&s) }))
+        }
+        OpId::NeutronSubnetList => {
+            let items = svc.subnets(c).await?.iter().map(subnet_view).collect();
+            list(st, req, "subnets", items)
+        }
+        OpId::NeutronSubnetShow => {
+            let s = svc.subnet(c, req.param("subnet_id")).await?;
+            ok(json!({ "subnet": shaped(req, subnet_view(&s)) }))
+        }
+        OpId::NeutronSubnetUpdate => {
+            let b = wrapped(req, "subnet", BAD)?;
+            known_keys(
+                &b,
+                &["name", "description", "enable_dhcp", "dns_nameservers", "host_routes"],
+                BAD,
+            )?;
+            let change = SubnetChange {
+                name: text(&b, "name", BAD)?,
+                description: text(&b, "description", BAD)?,
+                enable_dhcp: flag(&b, "enable_dhcp", BAD)?,
+                dns_nameservers: strings(&b, "dns_nameservers")?,
+            };
+            let s = svc.update_subnet(c, req.param("subnet_id"), change).await?;
+            ok(json!({ "subnet": subnet_view(&s) }))
+        }
+        OpId::NeutronSubnetDelete => {
+            svc.delete_subnet(c, req.param("subnet_id")).await?;
+            no_content()
+        }
+        OpId::NeutronSecurityGroupCreate => {
+            let b = wrapped(req, "security_group", codes::GROUP_INVALID)?;
+            known_keys(
+                &b,
+                &["name", "description", "tenant_id", "project_id", "stateful"],
+                codes::GROUP_INVALID,
+            )?;
+            own_project(&b, req)?;
+            let name = text(&b, "name", codes::GROUP_INVALID)?.unwrap_or_default();
+            let description = text(&b, "description", codes::GROUP_INVALID)?.unwrap_or_default();
+            let g = svc.create_security_group(c, name, description).await?;
+            let rules = svc.group_rules(&g).await?;
+            created(json!({ "security_group": group_view(&g, &rules) }))
+        }
+        OpId::NeutronSecurityGroupList => {
+            let mut items = Vec::new();
+            for g in svc.security_groups(c).await? {
+                let rules = svc.group_rules(&g).await?;
+                items.push(group_view(&g, &rules));
+            }
+            list(st, req, "security_groups", items)
+        }
+        OpId::NeutronSecurityGroupShow => {
+            let g = svc.security_group(c, req.param("security_group_id")).await?;
+            let rules = svc.group_rules(&g).await?;
+            ok(json!({ "security_group": shaped(req, group_view(&g, &rules)) }))
+        }
+        OpId::NeutronSecurityGroupUpdate => {
+            let b = wrapped(req, "security_group", codes::GROUP_INVALID)?;
+            known_keys(&b, &["name", "description", "stateful"], codes::GROUP_INVALID)?;
+            let g = svc
+                .update_security_group(
+                    c,
+                    req.param("security_group_id"),
+                    text(&b, "name", codes::GROUP_INVALID)?,
+                    text(&b, "description", codes::GROUP_INVALID)?,
+                )
+                .await?;
+            let rules = svc.group_rules(&g).await?;
+            ok(json!({ "security_group": group_view(&g, &rules) }))
+        }
+        OpId::NeutronSecurityGroupDelete => {
+            svc.delete_security_group(c, req.param("security_group_id")).await?;
+            no_content()
+        }
+        OpId::NeutronRuleCreate => {
+            let b = wrapped(req, "security_group_rule", BAD_RULE)?;
+            known_keys(
+                &b,
+                &[
+                    "security_group_id",
+                    "direction",
+                    "ethertype",
+                    "protocol",
+                    "port_range_min",
+                    "port_range_max",
+                    "remote_ip_prefix",
+                    "remote_group_id",
+                    "remote_address_group_id",
+                    "description",
+                    "tenant_id",
+                    "project_id",
+                ],
+                BAD_RULE,
+            )?;
+            own_project(&b, req)?;
+            let r = svc.create_rule(c, new_rule(&b)?).await?;
+            created(json!({ "security_group_rule": rule_view(&r) }))
+        }
+        OpId::NeutronRuleList => {
+            let items = svc.rules(c).await?.iter().map(rule_view).collect();
+            list(st, req, "security_group_rules", items)
+        }
+        OpId::NeutronRuleShow => {
+            let r = svc.rule(c, req.param("security_group_rule_id")).await?;
+            ok(json!({ "security_group_rule": shaped(req, rule_view(&r)) }))
+        }
+        OpId::NeutronRuleDelete => {
+            svc.delete_rule(c, req.param("security_group_rule_id")).await?;
+            no_content()
+        }
+        other => Err(ControlError::internal(format!(
+            "{} is not a Neutron operation",
+            other.name()
+        ))),
+    }
+}
+
+/// A rule body of either dialect (they share Neutron's attribute names).
+pub(super) fn new_rule(b: &Map<String, Value>) -> ControlResult<NewRule> {
+    if b.get("remote_address_group_id").is_some_and(|v| !v.is_null()) {
+        return Err(ControlError::bad_request_code(
+            BAD_RULE,
+            "Remote address groups are not supported.",
+        ));
+    }
+    Ok(NewRule {
+        security_group_id: required(b, "security_group_id", BAD_RULE)?,
+        direction: required(b, "direction", BAD_RULE)?,
+        ethertype: text(b, "ethertype", BAD_RULE)?,
+        protocol: match b.get("protocol") {
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => text(b, "protocol", BAD_RULE)?,
+        },
+        port_range_min: int(b, "port_range_min", BAD_RULE)?,
+        port_range_max: int(b, "port_range_max", BAD_RULE)?,
+        remote_ip_prefix: text(b, "remote_ip_prefix", BAD_RULE)?,
+        remote_group_id: text(b, "remote_group_id", BAD_RULE)?,
+        description: text(b, "description", BAD_RULE)?.unwrap_or_default(),
+    })
+}
+
+fn bad(message: &str) -> ControlError {
+    ControlError::bad_request_code(BAD, message)
+}
+
+/// A body naming another project is refused: only an administrator may
+/// create for another project, and ecsd's Neutron has no such role.
+fn own_project(b: &Map<String, Value>, req: &Req) -> ControlResult<()> {
+    for key in ["tenant_id", "project_id"] {
+        if let Some(p) = text(b, key, BAD)? {
+            if p != req.caller.project_id {
+                return Err(ControlError::Forbidden {
+                    missing: vec![format!("create:{key}")],
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn strings(b: &Map<String, Value>, key: &str) -> ControlResult<Option<Vec<String>>> {
+    match b.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(&format!("Invalid input for {key}. Reason: '{v}' is not a string.")))
+            })
+            .collect::<ControlResult<Vec<_>>>()
+            .map(Some),
+        Some(v) => Err(bad(&format!("Invalid input for {key}. Reason: '{v}' is not a list."))),
+    }
+}
+
+fn pools(b: &Map<String, Value>) -> ControlResult<Vec<AllocationPool>> {
+    match b.get("allocation_pools") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|p| {
+                match (
+                    p.get("start").and_then(Value::as_str),
+                    p.get("end").and_then(Value::as_str),
+                ) {
+                    (Some(s), Some(e)) => Ok(AllocationPool {
+                        start: s.to_string(),
+                        end: e.to_string(),
+                    }),
+                    _ => Err(bad(
+                        "Invalid input for allocation_pools. Reason: each pool needs start and end.",
+                    )),
+                }
+            })
+            .collect(),
+        Some(v) => Err(bad(&format!(
+            "Invalid input for allocation_pools. Reason: '{v}' is not a list."
+        ))),
+    }
+}
+
+// ------------------------------------------------------------------ views
+
+fn network_view(n: &Network, subnets: &[Subnet]) -> Value {
+    json!({
+        "id": n.id,
+        "name": n.name,
+        "description": n.description,
+        "tenant_id": n.project_id,
+        "project_id": n.project_id,
+        "admin_state_up": n.admin_state_up,
+        "status": "ACTIVE",
+        "subnets": subnets.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
+        "shared": n.shared,
+        "mtu": n.mtu,
+        "router:external": false,
+        "port_security_enabled": true,
+        "availability_zone_hints": [],
+        "availability_zones": [crate::domain::AVAILABILITY_ZONE],
+        "ipv4_address_scope": null,
+        "ipv6_address_scope": null,
+        "l2_adjacency": true,
+        "is_default": n.shared,
+        "tags": [],
+        "created_at": stamp(n.created),
+        "updated_at": stamp(n.updated),
+        "revision_number": 1,
+    })
+}
+
+fn subnet_view(s: &Subnet) -> Value {
+    json!({
+        "id": s.id,
+        "name": s.name,
+        "description": s.description,
+        "network_id": s.network_id,
+        "tenant_id": s.project_id,
+        "project_id": s.project_id,
+        "ip_version": 4,
+        "cidr": s.cidr,
+        "gateway_ip": s.gateway_ip,
+        "allocation_pools": s.allocation_pools.iter().map(|p| json!({"start": p.start, "end": p.end})).collect::<Vec<_>>(),
+        "enable_dhcp": s.enable_dhcp,
+        "dns_nameservers": s.dns_nameservers,
+        "host_routes": [],
+        "ipv6_ra_mode": null,
+        "ipv6_address_mode": null,
+        "subnetpool_id": null,
+        "segment_id": null,
+        "service_types": [],
+        "shared": s.shared,
+        "tags": [],
+        "created_at": stamp(s.created),
+        "updated_at": stamp(s.updated),
+        "revision_number": 0,
+    })
+}
+
+fn group_view(g: &SecurityGroup, rules: &[SecurityGroupRule]) -> Value {
+    json!({
+        "id": g.id,
+        "name": g.name,
+        "description": g.description,
+        "tenant_id": g.project_id,
+        "project_id": g.project_id,
+        "security_group_rules": rules.iter().map(rule_view).collect::<Vec<_>>(),
+        "stateful": true,
+        "shared": false,
+        "tags": [],
+        "created_at": stamp(g.created),
+        "updated_at": stamp(g.updated),
+        "revision_number": 1,
+    })
+}
+
+fn rule_view(r: &SecurityGroupRule) -> Value {
+    json!({
+        "id": r.id,
+        "security_group_id": r.security_group_id,
+        "tenant_id": r.project_id,
+        "project_id": r.project_id,
+        "direction": r.direction,
+        "ethertype": r.ethertype,
+        "protocol": r.protocol,
+        "port_range_min": r.port_range_min,
+        "port_range_max": r.port_range_max,
+        "remote_ip_prefix": r.remote_ip_prefix,
+        "normalized_cidr": r.remote_ip_prefix,
+        "remote_group_id": r.remote_group_id,
+        "remote_address_group_id": null,
+        "description": r.description,
+        "created_at": stamp(r.created),
+        "updated_at": stamp(r.created),
+        "revision_number": 0,
+    })
+}
+
+// -------------------------------------------------------------- responses
+
+fn created(body: Value) -> ApiResult {
+    Ok(errors::json_response(StatusCode::CREATED, body))
+}
+
+/// Only the `fields` asked for, if any were.
+fn shaped(req: &Req, item: Value) -> Value {
+    let fields: Vec<String> = req
+        .query_pairs()
+        .into_iter()
+        .filter(|(k, _)| k == "fields")
+        .map(|(_, v)| v)
+        .collect();
+    match item {
+        Value::Object(m) if !fields.is_empty() => {
+            Value::Object(m.into_iter().filter(|(k, _)| fields.contains(k)).collect())
+        }
+        other => other,
+    }
+}
+
+/// A filtered, paged list under `key`, with a `next` link when more follow.
+fn list(st: &AppState, req: &Req, key: &str, items: Vec<Value>) -> ApiResult {
+    let query = req.query_pairs();
+    let items = filtered(items, &query, NOT_FILTERS);
+    let (items, more) = page(items, &query, BAD)?;
+    let mut body = Map::new();
+    if more {
+        if let Some(last) = items.last().and_then(|i| i.get("id")).and_then(Value::as_str) {
+            let kept: Vec<String> = query
+                .iter()
+                .filter(|(k, _)| k != "marker")
+                .map(|(k, v)| format!("{k}={v}"))
+                .chain(std::iter::once(format!("marker={last}")))
+                .collect();
+            body.insert(
+                format!("{key}_links"),
+                json!([{"rel": "next", "href": format!("{}{}?{}", st.public_url, req.path, kept.join("&"))}]),
+            );
+        }
+    }
+    let items: Vec<Value> = items.into_iter().map(|i| shaped(req, i)).collect();
+    body.insert(key.to_string(), Value::Array(items));
+    ok(Value::Object(body))
+}
