@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use common::{kit, IMAGE};
 use ecsd::catalog::OpId;
-use ecsd::control::service::{CreateSpec, NicSpec, VolumeSpec};
+use ecsd::control::service::{CreateSpec, NewHwSubnet, NewVpc, NicSpec, VolumeSpec};
 use ecsd::control::workflows::{DeleteInput, WorkInput};
 use ecsd::domain::{AddressRange, ControlError, Port, DEFAULT_SUBNET_ID, DEFAULT_VPC_ID};
 use ecsd::store::prelude::*;
@@ -223,18 +223,22 @@ async fn concurrent_creates_never_share_an_address() {
     assert_eq!(all.len(), 200);
 }
 
-fn spec(subnet: &str, count: i64, ip: Option<&str>) -> CreateSpec {
+fn spec(network: &str, count: i64, ip: Option<&str>) -> CreateSpec {
+    spec_in(DEFAULT_VPC_ID, network, count, ip)
+}
+
+fn spec_in(vpc: &str, network: &str, count: i64, ip: Option<&str>) -> CreateSpec {
     CreateSpec {
         name: "n".into(),
         image_id: IMAGE.into(),
         flavor_id: "s6.small.1".into(),
         count,
-        vpc_id: DEFAULT_VPC_ID.into(),
+        vpc_id: Some(vpc.into()),
         nics: vec![NicSpec {
-            network_id: DEFAULT_VPC_ID.into(),
-            subnet_id: subnet.into(),
+            network_id: network.into(),
             ip_address: ip.map(str::to_string),
         }],
+        security_groups: Vec::new(),
         root_volume: VolumeSpec {
             volume_type: "SSD".into(),
             size_gb: 40,
@@ -282,8 +286,34 @@ async fn the_default_network_holds_more_than_one_slash_24() {
 async fn the_service_checks_requested_addresses_and_a_deleted_server_frees_its_own() {
     let k = kit().await;
     let svc = k.service();
-    let subnet = "22222222-2222-2222-2222-222222222222";
-    let block = svc.inventory.subnet_range(subnet).unwrap();
+    let vpc = svc
+        .create_vpc(
+            &k.caller,
+            NewVpc {
+                name: "v".into(),
+                cidr: Some("192.168.0.0/16".into()),
+                ..NewVpc::default()
+            },
+        )
+        .await
+        .unwrap();
+    let made = svc
+        .create_hw_subnet(
+            &k.caller,
+            NewHwSubnet {
+                vpc_id: vpc.id.clone(),
+                name: "s".into(),
+                cidr: "192.168.7.0/24".into(),
+                gateway_ip: "192.168.7.1".into(),
+                dhcp_enable: true,
+                ..NewHwSubnet::default()
+            },
+        )
+        .await
+        .unwrap();
+    let subnet = made.network.id.as_str();
+    let block = made.subnet.range().unwrap();
+    let spec = |network: &str, count: i64, ip: Option<&str>| spec_in(&vpc.id, network, count, ip);
     let ip_of = |id: String| async move { svc.store.ports_of(&id).await.unwrap().remove(0).ip_address };
 
     let (_, first) = svc
@@ -328,4 +358,108 @@ async fn the_service_checks_requested_addresses_and_a_deleted_server_frees_its_o
         .await
         .unwrap();
     assert_eq!(ip_of(again[0].id.clone()).await, host);
+}
+
+#[tokio::test]
+async fn a_nic_must_name_a_network_the_caller_sees_in_the_servers_vpc() {
+    let k = kit().await;
+    let svc = k.service();
+    let made_up = "22222222-2222-2222-2222-222222222222";
+    let err = svc
+        .create(&k.caller, OpId::HwCreate, spec(made_up, 1, None), "req-1")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ControlError::BadRequest {
+            code: "Ecs.0005",
+            message: format!("Network {made_up} could not be found.")
+        }
+    );
+    let err = svc
+        .create(
+            &k.caller,
+            OpId::HwCreate,
+            spec_in(made_up, DEFAULT_SUBNET_ID, 1, None),
+            "req-2",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ControlError::BadRequest { message, .. } if message.contains("VPC")),
+        "{err:?}"
+    );
+    let vpc = svc
+        .create_vpc(
+            &k.caller,
+            NewVpc {
+                cidr: Some("172.16.0.0/16".into()),
+                ..NewVpc::default()
+            },
+        )
+        .await
+        .unwrap();
+    let err = svc
+        .create(
+            &k.caller,
+            OpId::HwCreate,
+            spec_in(&vpc.id, DEFAULT_SUBNET_ID, 1, None),
+            "req-3",
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ControlError::BadRequest { message, .. } if message.contains("does not belong to VPC")),
+        "{err:?}"
+    );
+    // The default network's port carries its network, VPC and group.
+    let (_, servers) = svc
+        .create(&k.caller, OpId::HwCreate, spec(DEFAULT_SUBNET_ID, 1, None), "req-4")
+        .await
+        .unwrap();
+    let port = svc.store.ports_of(&servers[0].id).await.unwrap().remove(0);
+    assert_eq!(port.network_id, DEFAULT_SUBNET_ID);
+    assert_eq!(port.network_name, "private");
+    assert_eq!(port.vpc_id.as_deref(), Some(DEFAULT_VPC_ID));
+    assert_eq!(port.subnet_id, ecsd::domain::DEFAULT_NEUTRON_SUBNET_ID);
+    assert_eq!(port.security_groups.len(), 1);
+}
+
+#[tokio::test]
+async fn ports_on_the_default_network_move_to_its_neutron_subnet_once() {
+    use ecsd::domain::DEFAULT_NEUTRON_SUBNET_ID;
+    let dir = tempfile::tempdir().unwrap();
+    let block = "10.0.0.0/12";
+    let on_default = |id: &str| NewPort {
+        port: Port {
+            network_id: DEFAULT_VPC_ID.into(),
+            server_id: Some(format!("server-{id}")),
+            ..port(id, DEFAULT_SUBNET_ID)
+        },
+        requested: None,
+        range: range(block),
+        pool: None,
+    };
+    {
+        // As the previous release wrote them: the Huawei subnet id as the pool.
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let got = create(&store, &[on_default("old-1"), on_default("old-2")])
+            .await
+            .unwrap();
+        assert_eq!(got, ["10.0.0.2", "10.0.0.3"]);
+    }
+    let store = SqliteStore::open(dir.path()).unwrap();
+    let moved = store.ports_of("server-old-1").await.unwrap().remove(0);
+    assert_eq!(moved.subnet_id, DEFAULT_NEUTRON_SUBNET_ID);
+    assert_eq!(moved.network_id, DEFAULT_SUBNET_ID);
+    assert_eq!(moved.network_name, "private");
+    assert_eq!(moved.vpc_id.as_deref(), Some(DEFAULT_VPC_ID));
+    // The pool moved with them: the next address follows theirs.
+    let next = NewPort {
+        port: port("new-1", DEFAULT_NEUTRON_SUBNET_ID),
+        requested: None,
+        range: range(block),
+        pool: None,
+    };
+    assert_eq!(create(&store, &[next]).await.unwrap(), ["10.0.0.4"]);
 }

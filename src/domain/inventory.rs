@@ -2,7 +2,6 @@
 //! address ranges, behind a trait so that the control plane does not care
 //! where they come from.
 
-use super::network::{subnet_range, AddressRange};
 use super::region::AVAILABILITY_ZONE;
 use super::resources::{Flavor, Host, HostKind, Image};
 
@@ -28,12 +27,6 @@ pub trait Inventory: Send + Sync {
         self.hosts()
             .iter()
             .find(|h| h.kind == HostKind::Dedicated && h.id == id)
-    }
-
-    /// The address block of a subnet; `None` when there is no such subnet.
-    /// Every id names one until subnets are resources of their own.
-    fn subnet_range(&self, subnet_id: &str) -> Option<AddressRange> {
-        Some(subnet_range(subnet_id))
     }
 }
 

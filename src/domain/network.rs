@@ -1,12 +1,10 @@
-//! Subnet address ranges: an IPv4 CIDR, its usable hosts numbered by
-//! offset, and the range each subnet id has until subnets are resources
-//! of their own.
+//! Subnet address ranges: an IPv4 CIDR and its usable hosts numbered by
+//! offset.
 
 use std::fmt;
 use std::net::Ipv4Addr;
 
 use super::error::ControlError;
-use super::region::DEFAULT_SUBNET_ID;
 
 /// An IPv4 CIDR block whose hosts are numbered 0.. from the first usable
 /// one. The network address, the gateway (the block's `.1`) and the
@@ -110,23 +108,6 @@ pub const DEFAULT_SUBNET_RANGE: AddressRange = AddressRange {
     prefix: 12,
 };
 
-/// The block of a subnet. The default subnet has [`DEFAULT_SUBNET_RANGE`];
-/// any other id maps onto a /24 of 192.168.0.0/16 derived from the id, the
-/// addresses such subnets have always had.
-pub fn subnet_range(subnet_id: &str) -> AddressRange {
-    if subnet_id == DEFAULT_SUBNET_ID {
-        return DEFAULT_SUBNET_RANGE;
-    }
-    let third = subnet_id
-        .bytes()
-        .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(b as u32))
-        % 250;
-    AddressRange {
-        network: Ipv4Addr::new(192, 168, third as u8, 0),
-        prefix: 24,
-    }
-}
-
 /// A requested address another port holds (409).
 pub fn address_in_use(addr: &str) -> ControlError {
     ControlError::Conflict {
@@ -207,17 +188,8 @@ mod tests {
 
     #[test]
     fn the_default_subnet_holds_a_million_servers() {
-        let r = subnet_range(DEFAULT_SUBNET_ID);
-        assert_eq!(r, DEFAULT_SUBNET_RANGE);
+        let r = DEFAULT_SUBNET_RANGE;
         assert_eq!(AddressRange::new(r.network(), r.prefix()), Some(r));
         assert!(r.capacity() >= 1_000_000);
-    }
-
-    #[test]
-    fn other_subnets_keep_their_derived_slash_24() {
-        let r = subnet_range("22222222-2222-2222-2222-222222222222");
-        assert_eq!(r.prefix(), 24);
-        assert_eq!(r.network().octets()[..2], [192, 168]);
-        assert_eq!(r, subnet_range("22222222-2222-2222-2222-222222222222"));
     }
 }

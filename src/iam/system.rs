@@ -253,6 +253,29 @@ fn build() -> Vec<SystemRole> {
             "Read-only permissions for Elastic Cloud Server.",
             allow_11(ECS_READ_ONLY_ACCESS),
         ),
+        // The VPC service's own policies; their internal names are UNCONFIRMED.
+        role(
+            (
+                "vpc-full-access",
+                "system_all_vpc_full_access",
+                "VPC FullAccess",
+                "XA",
+                "VPC",
+            ),
+            "Full permissions for Virtual Private Cloud.",
+            allow_11(&["vpc:*:*"]),
+        ),
+        role(
+            (
+                "vpc-read-only-access",
+                "system_all_vpc_read_only_access",
+                "VPC ReadOnlyAccess",
+                "XA",
+                "VPC",
+            ),
+            "Read-only permissions for Virtual Private Cloud.",
+            allow_11(&["vpc:*:get*", "vpc:*:list*"]),
+        ),
         // Everything but IAM, through an explicit Deny: explicit Deny wins, so a
         // principal holding this role cannot manage IAM even with Security
         // Administrator beside it. Account administrators manage IAM without

@@ -67,8 +67,9 @@ FLAVOR_SOLD_OUT = "s6.4xlarge.2"
 FLAVOR_ARM = "kc1.large.2"
 AZ = "local-1a"
 DEH_ID = "459a2b9d-804a-4745-ab19-a113bb1b4ddc"
-VPC_ID = "22222222-2222-4222-8222-222222222222"
-SUBNET_ID = "11111111-1111-4111-8111-111111111111"
+# The region's default VPC and subnet (Neutron's network "private"), made on first start.
+VPC_ID = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a50"
+SUBNET_ID = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a51"
 GOOD_PASS = "Ecsd#Passw0rd2024"
 
 CRED_KEYS = [

@@ -15,7 +15,7 @@ from huaweicloudsdkecs.v2 import model as m
 
 from conftest import (AZ, DEH_ID, FLAVORS, FLAVOR_ARM, FLAVOR_SOLD_OUT, GOOD_PASS, IMAGE_CENTOS,
                       IMAGE_EULER, IMAGE_UBUNTU, hw_create, hw_error, hw_native_action,
-                      hw_post_raw, hw_show, hw_wait_status, job_ok, wait_job)
+                      SUBNET_ID, VPC_ID, hw_post_raw, hw_show, hw_wait_status, job_ok, wait_job)
 
 JOB_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 SERVER_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -95,8 +95,8 @@ def test_create_v1_show_and_list(hw, hw_servers, project_id):
     name = f"hw-create-{uuid.uuid4().hex[:6]}"
     srv = m.PostPaidServer(
         name=name, flavor_ref="s3.small.1", image_ref=IMAGE_EULER,
-        vpcid="5b7b6f2e-8a76-4d2c-9c2e-5a3e1c9d0b11",
-        nics=[m.PostPaidServerNic(subnet_id="6c8d7e3f-9b87-4e3d-8d3f-6b4f2d0e1c22")],
+        vpcid=VPC_ID,
+        nics=[m.PostPaidServerNic(subnet_id=SUBNET_ID)],
         root_volume=m.PostPaidServerRootVolume(volumetype="SSD", size=40),
         availability_zone=AZ, count=1, admin_pass=GOOD_PASS)
     r = hw.create_post_paid_servers(m.CreatePostPaidServersRequest(
@@ -150,8 +150,8 @@ def test_create_v1_1_two_servers(hw):
     name = f"hw-v11-{uuid.uuid4().hex[:6]}"
     srv = m.PrePaidServer(
         name=name, flavor_ref="s6.small.1", image_ref=IMAGE_UBUNTU,
-        vpcid="5b7b6f2e-8a76-4d2c-9c2e-5a3e1c9d0b11",
-        nics=[m.PrePaidServerNic(subnet_id="6c8d7e3f-9b87-4e3d-8d3f-6b4f2d0e1c22")],
+        vpcid=VPC_ID,
+        nics=[m.PrePaidServerNic(subnet_id=SUBNET_ID)],
         root_volume=m.PrePaidServerRootVolume(volumetype="SSD", size=40),
         extendparam=m.PrePaidServerExtendParam(charging_mode="postPaid"),
         availability_zone=AZ, count=2, admin_pass=GOOD_PASS)
@@ -198,8 +198,8 @@ def test_create_rejects_unknown_flavor_and_image(hw):
                           ("s6.small.1", "00000000-0000-4000-8000-000000000000")):
         srv = m.PostPaidServer(
             name="hw-bad", flavor_ref=flavor, image_ref=image,
-            vpcid="5b7b6f2e-8a76-4d2c-9c2e-5a3e1c9d0b11",
-            nics=[m.PostPaidServerNic(subnet_id="6c8d7e3f-9b87-4e3d-8d3f-6b4f2d0e1c22")],
+            vpcid=VPC_ID,
+            nics=[m.PostPaidServerNic(subnet_id=SUBNET_ID)],
             root_volume=m.PostPaidServerRootVolume(volumetype="SSD", size=40), count=1,
             admin_pass=GOOD_PASS)
         e = hw_error(hw.create_post_paid_servers, m.CreatePostPaidServersRequest(

@@ -14,7 +14,7 @@ use ecsd::app::{build, App, ServeOptions};
 use ecsd::catalog::OpId;
 use ecsd::control::service::{CreateSpec, NicSpec, VolumeSpec};
 use ecsd::control::workflows::WorkInput;
-use ecsd::domain::{AuthMethod, Caller, Server};
+use ecsd::domain::{AuthMethod, Caller, Server, DEFAULT_SUBNET_ID, DEFAULT_VPC_ID};
 use ecsd::domain::{Domain, Project, User};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -108,12 +108,12 @@ impl Kit {
             image_id: IMAGE.into(),
             flavor_id: flavor.into(),
             count: 1,
-            vpc_id: "11111111-1111-1111-1111-111111111111".into(),
+            vpc_id: Some(DEFAULT_VPC_ID.into()),
             nics: vec![NicSpec {
-                network_id: "11111111-1111-1111-1111-111111111111".into(),
-                subnet_id: "22222222-2222-2222-2222-222222222222".into(),
+                network_id: DEFAULT_SUBNET_ID.into(),
                 ip_address: None,
             }],
+            security_groups: Vec::new(),
             root_volume: VolumeSpec {
                 volume_type: "SSD".into(),
                 size_gb: 40,

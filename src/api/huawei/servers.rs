@@ -54,6 +54,13 @@ struct ServerBody {
     user_data: Option<String>,
     #[serde(rename = "isAutoRename", default, deserialize_with = "body::lenient_bool")]
     auto_rename: Option<bool>,
+    #[serde(default, deserialize_with = "body::list_or_empty")]
+    security_groups: Vec<IdBody>,
+}
+
+#[derive(Deserialize)]
+struct IdBody {
+    id: String,
 }
 
 #[derive(Deserialize)]
@@ -88,12 +95,13 @@ struct HintsBody {
 impl ServerBody {
     fn into_spec(self) -> CreateSpec {
         let vpc_id = self.vpcid;
+        // A NIC's subnet is its network; a port-only NIC names a port
+        // ecsd does not have yet, which is then not found.
         let nics = self
             .nics
             .into_iter()
             .map(|n| NicSpec {
-                network_id: vpc_id.clone(),
-                subnet_id: n.subnet_id.or(n.port_id).unwrap_or_default(),
+                network_id: n.subnet_id.or(n.port_id).unwrap_or_default(),
                 ip_address: n.ip_address,
             })
             .collect();
@@ -102,8 +110,9 @@ impl ServerBody {
             image_id: self.image_ref,
             flavor_id: self.flavor_ref,
             count: self.count.unwrap_or(1),
-            vpc_id,
+            vpc_id: Some(vpc_id),
             nics,
+            security_groups: self.security_groups.into_iter().map(|g| g.id).collect(),
             root_volume: self.root_volume.into_spec(),
             data_volumes: self.data_volumes.into_iter().map(VolumeBody::into_spec).collect(),
             availability_zone: self.availability_zone,

@@ -93,7 +93,10 @@ pub fn server_view(st: &AppState, s: &Server, vols: &[Volume], ports: &[Port]) -
     let flavor = inv.flavor(&s.flavor_id);
     let mut addresses: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for p in ports {
-        addresses.entry(p.network_id.clone()).or_default().push(json!({
+        // Huawei names a server's addresses by VPC; ports written before
+        // networks were records kept the VPC in `network_id`.
+        let key = p.vpc_id.as_ref().unwrap_or(&p.network_id);
+        addresses.entry(key.clone()).or_default().push(json!({
             "version": "4",
             "addr": p.ip_address,
             "OS-EXT-IPS:type": "fixed",

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use crate::api::body::{self, fields, invalid, missing, present, py, string_field, wrong_type};
 use crate::api::microversion::Microversion;
 use crate::control::service::{CreateSpec, NicSpec, VolumeSpec};
+use crate::domain::DEFAULT_SUBNET_ID;
 use crate::domain::{is_uuid, ControlError, ControlResult};
-use crate::domain::{DEFAULT_SUBNET_ID, DEFAULT_VPC_ID};
 
 /// The root volume's size when the image asks for less.
 const MIN_ROOT_GB: i64 = 40;
@@ -60,6 +60,8 @@ struct ServerBody {
     tags: Option<Value>,
     #[serde(default, deserialize_with = "present")]
     availability_zone: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    security_groups: Option<Value>,
 }
 
 /// A checked create request.
@@ -127,11 +129,9 @@ impl CreateBody {
             image_id,
             flavor_id,
             count,
-            vpc_id: nics
-                .first()
-                .map(|n| n.network_id.clone())
-                .unwrap_or(DEFAULT_VPC_ID.to_string()),
+            vpc_id: None,
             nics,
+            security_groups: security_groups(s.security_groups)?,
             root_volume: VolumeSpec {
                 volume_type: "SSD".into(),
                 size_gb: min_disk.max(MIN_ROOT_GB),
@@ -198,7 +198,6 @@ fn nics(networks: Option<Value>) -> ControlResult<Vec<NicSpec>> {
                 }
                 nics.push(NicSpec {
                     network_id: net.to_string(),
-                    subnet_id: net.to_string(),
                     ip_address: n.get("fixed_ip").and_then(Value::as_str).map(str::to_string),
                 });
             }
@@ -210,8 +209,22 @@ fn nics(networks: Option<Value>) -> ControlResult<Vec<NicSpec>> {
 
 fn default_nic() -> NicSpec {
     NicSpec {
-        network_id: DEFAULT_VPC_ID.into(),
-        subnet_id: DEFAULT_SUBNET_ID.into(),
+        network_id: DEFAULT_SUBNET_ID.into(),
         ip_address: None,
+    }
+}
+
+/// `security_groups`: a list of `{"name": ...}` (a name or an id).
+fn security_groups(v: Option<Value>) -> ControlResult<Vec<String>> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|g| match g.get("name") {
+                Some(Value::String(n)) if !n.is_empty() => Ok(n.clone()),
+                _ => Err(invalid("security_groups", g, "each group needs a non-empty 'name'")),
+            })
+            .collect(),
+        Some(v) => Err(wrong_type("security_groups", &v, "'array'")),
     }
 }

@@ -15,7 +15,14 @@ pub fn server_view(st: &AppState, req: &Req, s: &Server, vols: &[Volume], ports:
     let inv = st.service.as_ref();
     let mut addresses: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for p in ports {
-        addresses.entry(p.network_id.clone()).or_default().push(json!({
+        // Nova names a server's addresses by network name; ports written
+        // before networks were records have only the id.
+        let key = if p.network_name.is_empty() {
+            &p.network_id
+        } else {
+            &p.network_name
+        };
+        addresses.entry(key.clone()).or_default().push(json!({
             "version": 4,
             "addr": p.ip_address,
             "OS-EXT-IPS:type": "fixed",

@@ -11,8 +11,8 @@ use crate::catalog::OpId;
 use crate::control::workflows::{JobParams, RunState, WorkInput};
 use crate::domain::AVAILABILITY_ZONE;
 use crate::domain::{
-    uuid_id, AddressRange, Caller, ControlError, ControlResult, Flavor, Image, Job, Port, PowerState, Server, VmState,
-    Volume,
+    uuid_id, AddressRange, Caller, ControlError, ControlResult, Flavor, Image, Job, Network, Port, PowerState, Server,
+    VmState, Volume,
 };
 use crate::store::NewPort;
 
@@ -27,11 +27,11 @@ pub struct VolumeSpec {
     pub delete_on_termination: bool,
 }
 
-/// A requested network attachment at create time.
+/// A requested network attachment at create time: the network (a Huawei
+/// NIC's `subnet_id`, a Nova `networks[].uuid`) and the address asked for.
 #[derive(Debug, Clone)]
 pub struct NicSpec {
     pub network_id: String,
-    pub subnet_id: String,
     pub ip_address: Option<String>,
 }
 
@@ -42,8 +42,13 @@ pub struct CreateSpec {
     pub image_id: String,
     pub flavor_id: String,
     pub count: i64,
-    pub vpc_id: String,
+    /// The VPC every NIC's network must belong to (Huawei's `vpcid`);
+    /// `None` for Nova, where the first network's VPC is the server's.
+    pub vpc_id: Option<String>,
     pub nics: Vec<NicSpec>,
+    /// Security groups by id (Huawei) or by name or id (Nova); none means
+    /// the project's `default` group.
+    pub security_groups: Vec<String>,
     pub root_volume: VolumeSpec,
     pub data_volumes: Vec<VolumeSpec>,
     pub availability_zone: Option<String>,
@@ -61,12 +66,13 @@ impl Service {
     /// Every check of `create` without writing anything (Huawei `dry_run`).
     pub async fn check_create(&self, caller: &Caller, op: OpId, spec: &CreateSpec) -> ControlResult<()> {
         self.authorizer.authorize(caller, self.row(op), None).await?;
-        self.validate_create(spec).map(|_| ())
+        self.validate_create(caller, spec).await.map(|_| ())
     }
 
-    /// The flavor, the image and each NIC's subnet block with its requested
-    /// address, once every check has passed.
-    fn validate_create(&self, spec: &CreateSpec) -> ControlResult<(Flavor, Image, Vec<NicAddress>)> {
+    /// The flavor, the image, each NIC's network and subnet with its
+    /// requested address, and the security groups, once every check has
+    /// passed.
+    async fn validate_create(&self, caller: &Caller, spec: &CreateSpec) -> ControlResult<Validated> {
         let flavor = self
             .inventory
             .flavor(&spec.flavor_id)
@@ -136,37 +142,125 @@ impl Service {
                 "count must be between 1 and {MAX_CREATE_COUNT}."
             )));
         }
-        let nics = spec
-            .nics
-            .iter()
-            .map(|nic| self.nic_address(nic))
-            .collect::<ControlResult<_>>()?;
-        Ok((flavor, image, nics))
+        if let Some(vpc_id) = &spec.vpc_id {
+            if self.visible_vpc(caller, vpc_id).await.is_err() {
+                return Err(ControlError::bad_request_code(
+                    "Ecs.0005",
+                    format!("VPC {vpc_id} does not exist."),
+                ));
+            }
+        }
+        let mut nics = Vec::with_capacity(spec.nics.len());
+        for nic in &spec.nics {
+            nics.push(self.nic_address(caller, spec.vpc_id.as_deref(), nic).await?);
+        }
+        let security_groups = self.groups_for(caller, &spec.security_groups).await?;
+        Ok(Validated {
+            flavor,
+            image,
+            nics,
+            security_groups,
+        })
     }
 
-    fn nic_address(&self, nic: &NicSpec) -> ControlResult<NicAddress> {
-        let range = self.inventory.subnet_range(&nic.subnet_id).ok_or_else(|| {
-            ControlError::bad_request_code("Ecs.0005", format!("Subnet {} does not exist.", nic.subnet_id))
-        })?;
-        let Some(ip) = &nic.ip_address else {
-            return Ok(NicAddress { range, requested: None });
+    /// The network a NIC names (visible to the caller, in the server's VPC
+    /// if one is named), the subnet its address comes from (the one holding
+    /// the requested address, else the first) and that address.
+    async fn nic_address(&self, caller: &Caller, vpc_id: Option<&str>, nic: &NicSpec) -> ControlResult<NicAddress> {
+        let missing =
+            || ControlError::bad_request_code("Ecs.0005", format!("Network {} could not be found.", nic.network_id));
+        if !crate::domain::is_uuid(&nic.network_id) {
+            return Err(missing());
+        }
+        let network = self
+            .visible_network(caller, &nic.network_id)
+            .await
+            .map_err(|_| missing())?;
+        if let Some(vpc_id) = vpc_id {
+            if network.vpc_id.as_deref() != Some(vpc_id) {
+                return Err(ControlError::bad_request_code(
+                    "Ecs.0005",
+                    format!("Subnet {} does not belong to VPC {vpc_id}.", network.id),
+                ));
+            }
+        }
+        let subnets = self.store.subnets_of(&network.id).await?;
+        let requested = match &nic.ip_address {
+            None => None,
+            Some(ip) => Some(ip.parse::<Ipv4Addr>().map_err(|_| {
+                ControlError::bad_request_code("Ecs.0005", format!("IP address {ip} is not a valid IPv4 address."))
+            })?),
         };
-        let addr: Ipv4Addr = ip.parse().map_err(|_| {
-            ControlError::bad_request_code("Ecs.0005", format!("IP address {ip} is not a valid IPv4 address."))
-        })?;
-        if range.offset(addr).is_none() {
+        let subnet = match requested {
+            None => subnets.into_iter().next(),
+            Some(addr) => subnets.into_iter().find(|s| s.range().is_some_and(|r| r.holds(addr))),
+        };
+        let Some(subnet) = subnet else {
             return Err(ControlError::bad_request_code(
                 "Ecs.0005",
-                format!(
-                    "IP address {ip} is not a host address of subnet {} ({range}).",
-                    nic.subnet_id
-                ),
+                match &nic.ip_address {
+                    Some(ip) => format!("IP address {ip} is not in any subnet of network {}.", network.id),
+                    None => format!(
+                        "Network {} requires a subnet in order to boot instances on.",
+                        network.id
+                    ),
+                },
             ));
+        };
+        let range = subnet
+            .range()
+            .ok_or_else(|| ControlError::internal(format!("subnet {} has no valid block", subnet.id)))?;
+        if let Some(addr) = requested {
+            if range.offset(addr).is_none() {
+                return Err(ControlError::bad_request_code(
+                    "Ecs.0005",
+                    format!(
+                        "IP address {addr} is not a host address of subnet {} ({range}).",
+                        subnet.id
+                    ),
+                ));
+            }
         }
         Ok(NicAddress {
             range,
-            requested: Some(addr),
+            pool: subnet.pool_offsets(),
+            requested,
+            network,
+            subnet_id: subnet.id,
         })
+    }
+
+    /// The groups a create names, each the caller's own, by id or name;
+    /// the `default` group when none is named.
+    async fn groups_for(&self, caller: &Caller, wanted: &[String]) -> ControlResult<Vec<String>> {
+        if wanted.is_empty() {
+            return Ok(vec![self.default_group(caller).await?.id]);
+        }
+        let mut listed: Option<Vec<crate::domain::SecurityGroup>> = None;
+        let mut ids = Vec::new();
+        for w in wanted {
+            let found = match self.own_group(caller, w).await {
+                Ok(g) => Some(g),
+                Err(_) => {
+                    if listed.is_none() {
+                        self.default_group(caller).await?;
+                        listed = Some(self.store.list_security_groups(&caller.project_id).await?);
+                    }
+                    listed.iter().flatten().find(|g| &g.name == w).cloned()
+                }
+            };
+            match found {
+                Some(g) if !ids.contains(&g.id) => ids.push(g.id),
+                Some(_) => {}
+                None => {
+                    return Err(ControlError::bad_request_code(
+                        "Ecs.0005",
+                        format!("Security group {w} not found for project {}.", caller.project_id),
+                    ))
+                }
+            }
+        }
+        Ok(ids)
     }
 
     /// Creates `count` servers: records, volumes and ports are written with
@@ -180,7 +274,17 @@ impl Service {
     ) -> ControlResult<(String, Vec<Server>)> {
         let row = self.row(op);
         self.authorizer.authorize(caller, row, None).await?;
-        let (flavor, image, nic_addresses) = self.validate_create(&spec)?;
+        let Validated {
+            flavor,
+            image,
+            nics: nic_addresses,
+            security_groups,
+        } = self.validate_create(caller, &spec).await?;
+        let vpc_id = spec
+            .vpc_id
+            .clone()
+            .or_else(|| nic_addresses.first().and_then(|n| n.network.vpc_id.clone()))
+            .unwrap_or_default();
         let parent = Job {
             params: serde_json::json!({ "sub_jobs_total": spec.count }),
             ..self.new_job(caller, row, None, None, serde_json::Value::Null, request_id)?
@@ -208,7 +312,7 @@ impl Service {
             let job = self.new_job(caller, row, Some(&id), Some(&parent.id), params.to_value()?, request_id)?;
             let mut metadata = spec.metadata.clone();
             metadata.insert("charging_mode".into(), "0".into());
-            metadata.insert("vpc_id".into(), spec.vpc_id.clone());
+            metadata.insert("vpc_id".into(), vpc_id.clone());
             metadata.insert("metering.image_id".into(), image.id.clone());
             metadata.insert("metering.imagetype".into(), "gold".into());
             metadata.insert("image_name".into(), image.name.clone());
@@ -238,7 +342,7 @@ impl Service {
                 locked_reason: None,
                 metadata,
                 tags: spec.tags.clone(),
-                vpc_id: spec.vpc_id.clone(),
+                vpc_id: vpc_id.clone(),
                 fault: None,
                 created: now,
                 updated: now,
@@ -268,7 +372,7 @@ impl Service {
                 });
                 device = (device as u8 + 1) as char;
             }
-            for (n, (nic, address)) in spec.nics.iter().zip(&nic_addresses).enumerate() {
+            for (n, address) in nic_addresses.iter().enumerate() {
                 let port_id = uuid_id();
                 let mac = format!("fa:16:3e:{}:{}:{}", &port_id[0..2], &port_id[2..4], &port_id[4..6]);
                 ports.push(NewPort {
@@ -276,21 +380,21 @@ impl Service {
                         id: port_id,
                         server_id: Some(id.clone()),
                         project_id: caller.project_id.clone(),
-                        network_id: nic.network_id.clone(),
-                        network_name: String::new(),
-                        vpc_id: Some(spec.vpc_id.clone()),
-                        subnet_id: nic.subnet_id.clone(),
+                        network_id: address.network.id.clone(),
+                        network_name: address.network.name.clone(),
+                        vpc_id: address.network.vpc_id.clone(),
+                        subnet_id: address.subnet_id.clone(),
                         // Assigned by the store in the create transaction.
                         ip_address: String::new(),
                         mac_address: mac,
                         binding_host: None,
                         primary: n == 0,
                         status: "DOWN".into(),
-                        security_groups: Vec::new(),
+                        security_groups: security_groups.clone(),
                     },
                     requested: address.requested,
                     range: address.range,
-                    pool: None,
+                    pool: address.pool,
                 });
             }
             if let Some(a) = self.new_action(caller, row, &id, request_id) {
@@ -307,9 +411,20 @@ impl Service {
     }
 }
 
-/// Where a NIC's address comes from: its subnet's block, and the address
-/// asked for (a host of that block) if any.
+/// Where a NIC's address comes from: its network, the subnet's id, block
+/// and allocation pool, and the address asked for (a host of that block).
 struct NicAddress {
+    network: Network,
+    subnet_id: String,
     range: AddressRange,
+    pool: Option<(u32, u32)>,
     requested: Option<Ipv4Addr>,
+}
+
+/// A create request once every check has passed.
+struct Validated {
+    flavor: Flavor,
+    image: Image,
+    nics: Vec<NicAddress>,
+    security_groups: Vec<String>,
 }

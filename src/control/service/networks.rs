@@ -591,22 +591,29 @@ fn pools_for(
     given: &[AllocationPool],
 ) -> ControlResult<Vec<AllocationPool>> {
     match given {
-        [] => Ok(vec![AllocationPool {
-            start: block.first_host().to_string(),
-            end: block.last_host().to_string(),
-        }]),
+        [] => {
+            // Every host, less a gateway inside them (one pool per subnet:
+            // the larger side of it).
+            let (first, last) = (u32::from(block.first_host()), u32::from(block.last_host()));
+            let (start, end) = match gateway.map(u32::from) {
+                Some(g) if (first..=last).contains(&g) && g - first >= last - g => (first, g - 1),
+                Some(g) if (first..=last).contains(&g) => (g + 1, last),
+                _ => (first, last),
+            };
+            if start > end {
+                return Err(vpc::invalid(
+                    codes::SUBNET_INVALID,
+                    format!("The subnet {block} has no address left for hosts beside its gateway."),
+                ));
+            }
+            Ok(vec![AllocationPool {
+                start: std::net::Ipv4Addr::from(start).to_string(),
+                end: std::net::Ipv4Addr::from(end).to_string(),
+            }])
+        }
         [pool] => {
             let start = host_of(block, "allocation_pools", &pool.start)?;
             let end = host_of(block, "allocation_pools", &pool.end)?;
-            if u32::from(start) > u32::from(end) || block.offset(start).is_none() || block.offset(end).is_none() {
-                return Err(vpc::invalid(
-                    codes::SUBNET_INVALID,
-                    format!(
-                        "The allocation pool {}-{} spans beyond the subnet cidr {block}.",
-                        pool.start, pool.end
-                    ),
-                ));
-            }
             if let Some(g) = gateway {
                 if (u32::from(start)..=u32::from(end)).contains(&u32::from(g)) {
                     return Err(vpc::invalid(
@@ -617,6 +624,15 @@ fn pools_for(
                         ),
                     ));
                 }
+            }
+            if u32::from(start) > u32::from(end) || block.offset(start).is_none() || block.offset(end).is_none() {
+                return Err(vpc::invalid(
+                    codes::SUBNET_INVALID,
+                    format!(
+                        "The allocation pool {}-{} spans beyond the subnet cidr {block}.",
+                        pool.start, pool.end
+                    ),
+                ));
             }
             Ok(vec![pool.clone()])
         }
@@ -646,6 +662,16 @@ mod tests {
             end: e.into(),
         };
         assert_eq!(pools_for(&b, gw, &[]).unwrap()[0].start, "192.168.1.2");
+        let high = pools_for(&b, Some("192.168.1.254".parse().unwrap()), &[]).unwrap();
+        assert_eq!(
+            (high[0].start.as_str(), high[0].end.as_str()),
+            ("192.168.1.2", "192.168.1.253")
+        );
+        let mid = pools_for(&b, Some("192.168.1.100".parse().unwrap()), &[]).unwrap();
+        assert_eq!(
+            (mid[0].start.as_str(), mid[0].end.as_str()),
+            ("192.168.1.101", "192.168.1.254")
+        );
         assert!(pools_for(&b, gw, &[pool("192.168.1.10", "192.168.1.20")]).is_ok());
         assert!(pools_for(&b, gw, &[pool("192.168.1.1", "192.168.1.20")]).is_err());
         assert!(pools_for(&b, gw, &[pool("192.168.1.20", "192.168.1.10")]).is_err());

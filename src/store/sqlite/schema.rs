@@ -131,23 +131,24 @@ pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
-    Ok(())
+    default_network_ports(conn)
 }
 
-/// Not yet applied: runs from `migrate` once creates write the Neutron
-/// subnet id. Ports on the default network written before networks were records named
+/// Ports on the default network written before networks were records named
 /// the Huawei subnet id where the Neutron subnet's id now goes. Moves them
 /// (and the address pool) to the default Neutron subnet, once: afterwards
 /// the first query finds nothing, with one index seek.
-#[allow(dead_code)]
 fn default_network_ports(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
     use crate::domain::{DEFAULT_NETWORK_NAME, DEFAULT_NEUTRON_SUBNET_ID, DEFAULT_SUBNET_ID, DEFAULT_VPC_ID};
-    let old: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM ports WHERE subnet_id = ?1 LIMIT 1)",
-        [DEFAULT_SUBNET_ID],
-        |r| r.get(0),
-    )?;
-    if old == 0 {
+    use rusqlite::OptionalExtension;
+    let old = conn
+        .query_row(
+            "SELECT 1 FROM ports WHERE subnet_id = ?1 LIMIT 1",
+            [DEFAULT_SUBNET_ID],
+            |_| Ok(()),
+        )
+        .optional()?;
+    if old.is_none() {
         return Ok(());
     }
     let tx = conn.unchecked_transaction()?;

@@ -1,0 +1,146 @@
+//! Networks through the router: isolation between accounts, the shared
+//! default network, the VPC system policies, and each dialect's errors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails loudly
+
+mod common;
+
+use axum::http::StatusCode;
+use common::{admin_token, call, delete, get, kit, post, token_for, user_token};
+use ecsd::domain::DEFAULT_SUBNET_ID;
+use serde_json::Value;
+
+fn ids(list: &Value, key: &str) -> Vec<String> {
+    list[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn another_accounts_network_is_not_found_and_the_default_is_shared() {
+    let k = kit().await;
+    let mine = admin_token(&k).await;
+    let (domain, project) = k.add_account("other", "boss", "Other-pass-1").await;
+    let theirs = token_for(&k, "boss", "Other-pass-1", &domain.name, &project.id).await;
+
+    let r = call(
+        &k,
+        post("/network/v2.0/networks", &theirs, r#"{"network": {"name": "hidden"}}"#),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let hidden = r.body["network"]["id"].as_str().unwrap().to_string();
+
+    let listed = call(&k, get("/network/v2.0/networks", &mine)).await;
+    assert!(!ids(&listed.body, "networks").contains(&hidden));
+    assert!(ids(&listed.body, "networks").contains(&DEFAULT_SUBNET_ID.to_string()));
+    for r in [
+        call(&k, get(&format!("/network/v2.0/networks/{hidden}"), &mine)).await,
+        call(&k, delete(&format!("/network/v2.0/networks/{hidden}"), &mine)).await,
+    ] {
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+        assert_eq!(r.body["NeutronError"]["type"], "NetworkNotFound");
+    }
+    // The other account sees the default network but may not remove it.
+    let theirs_listed = call(&k, get("/network/v2.0/networks?name=private", &theirs)).await;
+    assert_eq!(ids(&theirs_listed.body, "networks"), [DEFAULT_SUBNET_ID]);
+    let r = call(
+        &k,
+        delete(&format!("/network/v2.0/networks/{DEFAULT_SUBNET_ID}"), &theirs),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    // Each project has its own default security group.
+    let a = call(&k, get("/network/v2.0/security-groups?name=default", &mine)).await;
+    let b = call(&k, get("/network/v2.0/security-groups?name=default", &theirs)).await;
+    assert_eq!(ids(&a.body, "security_groups").len(), 1);
+    assert_ne!(ids(&a.body, "security_groups"), ids(&b.body, "security_groups"));
+}
+
+#[tokio::test]
+async fn vpc_read_only_access_reads_and_is_refused_writes_in_both_dialects() {
+    let k = kit().await;
+    k.user_with("viewer", &["VPC ReadOnlyAccess"], &[]).await;
+    let token = user_token(&k, "viewer").await;
+    let p = k.caller.project_id.clone();
+    for path in [
+        "/network/v2.0/networks".to_string(),
+        "/network/v2.0/subnets".to_string(),
+        format!("/v1/{p}/vpcs"),
+        format!("/v1/{p}/subnets"),
+    ] {
+        let r = call(&k, get(&path, &token)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+    let r = call(
+        &k,
+        post("/network/v2.0/networks", &token, r#"{"network": {"name": "x"}}"#),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.body["NeutronError"]["type"], "PolicyNotAuthorized");
+    assert!(r.body["NeutronError"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("vpc:networks:create"));
+    let r = call(
+        &k,
+        post(
+            &format!("/v1/{p}/vpcs"),
+            &token,
+            r#"{"vpc": {"name": "x", "cidr": "192.168.0.0/16"}}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.body["code"], "VPC.2201");
+    assert!(r.body["message"].as_str().unwrap().contains("vpc:vpcs:create"));
+}
+
+#[tokio::test]
+async fn bad_input_is_answered_in_each_dialects_format() {
+    let k = kit().await;
+    let t = admin_token(&k).await;
+    let p = k.caller.project_id.clone();
+    let vpcs = format!("/v1/{p}/vpcs");
+    let cases: &[(&str, &str, StatusCode, &str)] = &[
+        (
+            &vpcs,
+            r#"{"vpc": {"cidr": "8.8.8.0/24"}}"#,
+            StatusCode::BAD_REQUEST,
+            "VPC.0101",
+        ),
+        (&vpcs, r#"{"vpc": {"cidr": 7}}"#, StatusCode::BAD_REQUEST, "VPC.0101"),
+        (&vpcs, r#"{"vpcs": {}}"#, StatusCode::BAD_REQUEST, "VPC.0101"),
+        (&vpcs, "not json", StatusCode::BAD_REQUEST, "VPC.0101"),
+    ];
+    for (path, body, status, code) in cases {
+        let r = call(&k, post(path, &t, body)).await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (*status, Some(*code)),
+            "{body}: {}",
+            r.body
+        );
+    }
+    let r = call(&k, get(&format!("/v1/{p}/vpcs/{}", uuid::Uuid::new_v4()), &t)).await;
+    assert_eq!(
+        (r.status, r.body["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("VPC.0003"))
+    );
+    for body in [
+        r#"{"subnet": {"network_id": "x", "ip_version": 4, "cidr": "10.9.0.0/24"}}"#,
+        r#"{"subnet": {"network_id": "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a51", "ip_version": 6, "cidr": "::/64"}}"#,
+        r#"{"subnet": "x"}"#,
+    ] {
+        let r = call(&k, post("/network/v2.0/subnets", &t, body)).await;
+        assert!(r.status.is_client_error(), "{body}: {}", r.body);
+        assert!(r.body["NeutronError"]["type"].is_string(), "{body}: {}", r.body);
+    }
+    let r = call(&k, get("/network/v2.0/nothing-here", &t)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body["NeutronError"].is_object(), "{}", r.body);
+}
