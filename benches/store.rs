@@ -65,10 +65,13 @@ fn new_port(id: String) -> NewPort {
             primary: true,
             status: "DOWN".into(),
             security_groups: Vec::new(),
+            name: String::new(),
+            preserve_on_delete: false,
         },
         requested: None,
         range: DEFAULT_SUBNET_RANGE,
         pool: None,
+        bind_existing: false,
     }
 }
 

@@ -40,6 +40,8 @@ fn port(id: &str, subnet: &str) -> Port {
         primary: true,
         status: "DOWN".into(),
         security_groups: Vec::new(),
+        name: String::new(),
+        preserve_on_delete: false,
     }
 }
 
@@ -49,6 +51,7 @@ fn any(id: &str, cidr: &str) -> NewPort {
         requested: None,
         range: range(cidr),
         pool: None,
+        bind_existing: false,
     }
 }
 
@@ -190,6 +193,7 @@ async fn subnets_count_apart() {
         requested: None,
         range: range("10.4.0.0/24"),
         pool: None,
+        bind_existing: false,
     };
     assert_eq!(one(&store, "a", "10.4.0.0/24").await, "10.4.0.2");
     assert_eq!(create(&store, &[other]).await.unwrap(), ["10.4.0.2"]);
@@ -237,6 +241,7 @@ fn spec_in(vpc: &str, network: &str, count: i64, ip: Option<&str>) -> CreateSpec
         nics: vec![NicSpec {
             network_id: network.into(),
             ip_address: ip.map(str::to_string),
+            port_id: None,
         }],
         security_groups: Vec::new(),
         root_volume: VolumeSpec {
@@ -439,6 +444,7 @@ async fn ports_on_the_default_network_move_to_its_neutron_subnet_once() {
         requested: None,
         range: range(block),
         pool: None,
+        bind_existing: false,
     };
     {
         // As the previous release wrote them: the Huawei subnet id as the pool.
@@ -460,6 +466,7 @@ async fn ports_on_the_default_network_move_to_its_neutron_subnet_once() {
         requested: None,
         range: range(block),
         pool: None,
+        bind_existing: false,
     };
     assert_eq!(create(&store, &[next]).await.unwrap(), ["10.0.0.4"]);
 }

@@ -225,6 +225,36 @@ pub(super) const ROWS: &[Operation] = &[
         &["vpc:subnets:delete"],
     ),
     row(
+        OpId::NeutronPortCreate,
+        "Create a port",
+        neutron_routes!("POST" "/ports"),
+        &["vpc:ports:create"],
+    ),
+    row(
+        OpId::NeutronPortList,
+        "List ports",
+        neutron_routes!("GET" "/ports"),
+        &["vpc:ports:get"],
+    ),
+    row(
+        OpId::NeutronPortShow,
+        "Show a port",
+        neutron_routes!("GET" "/ports/{port_id}"),
+        &["vpc:ports:get"],
+    ),
+    row(
+        OpId::NeutronPortUpdate,
+        "Update a port",
+        neutron_routes!("PUT" "/ports/{port_id}"),
+        &["vpc:ports:update"],
+    ),
+    row(
+        OpId::NeutronPortDelete,
+        "Delete a port no server holds",
+        neutron_routes!("DELETE" "/ports/{port_id}"),
+        &["vpc:ports:delete"],
+    ),
+    row(
         OpId::NeutronSecurityGroupCreate,
         "Create a security group",
         neutron_routes!("POST" "/security-groups"),

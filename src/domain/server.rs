@@ -246,6 +246,13 @@ pub struct Port {
     pub status: String,
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// The port's own name (Neutron's), empty for ports a create made.
+    #[serde(default)]
+    pub name: String,
+    /// Made through the network API: a server's delete unbinds it instead
+    /// of deleting it (Nova's `preserve_on_delete`).
+    #[serde(default)]
+    pub preserve_on_delete: bool,
 }
 
 /// A server as stored. `generation` increases on every change so that

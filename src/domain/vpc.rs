@@ -166,6 +166,12 @@ pub mod codes {
     pub const SUBNET_OVERLAP: &str = "VPC.0205";
     /// UNCONFIRMED.
     pub const SUBNET_QUOTA: &str = "VPC.0206";
+    /// Ports (VPC.25xx, as the reference numbers its port errors):
+    /// VPC.2500 is confirmed, the others UNCONFIRMED.
+    pub const PORT_INVALID: &str = "VPC.2500";
+    pub const PORT_NOT_FOUND: &str = "VPC.2501";
+    pub const PORT_IN_USE: &str = "VPC.2502";
+    pub const ADDRESS_IN_USE: &str = "VPC.2503";
     /// UNCONFIRMED.
     pub const GROUP_INVALID: &str = "VPC.0601";
     /// UNCONFIRMED.
@@ -200,6 +206,20 @@ pub fn subnet_not_found(id: &str) -> ControlError {
     ControlError::NotFound {
         code: codes::NEUTRON_SUBNET_NOT_FOUND,
         message: format!("Subnet {id} could not be found."),
+    }
+}
+
+pub fn port_not_found(id: &str) -> ControlError {
+    ControlError::NotFound {
+        code: codes::PORT_NOT_FOUND,
+        message: format!("Port {id} could not be found."),
+    }
+}
+
+pub fn port_in_use(id: &str) -> ControlError {
+    ControlError::Conflict {
+        code: codes::PORT_IN_USE,
+        message: format!("Port {id} is still in use."),
     }
 }
 

@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn every_built_in_validates_and_is_unique() {
         let roles = system_roles();
-        assert_eq!(roles.len(), 10);
+        assert_eq!(roles.len(), 12);
         for r in roles {
             validate_with_limits(&r.policy, &Limits::BUILT_IN).unwrap_or_else(|e| panic!("{}: {e}", r.id));
             assert!(r.compiled().statement_count() > 0, "{}", r.id);

@@ -98,6 +98,10 @@ pub struct NewPort {
     /// The offsets of `range` automatic addresses come from (the subnet's
     /// allocation pool); the whole block when `None`.
     pub pool: Option<(u32, u32)>,
+    /// The port exists already (made through the network API) and keeps
+    /// its address; it is bound to the server if no server holds it yet,
+    /// else the whole write is refused.
+    pub bind_existing: bool,
 }
 
 /// Settings kept with the data (e.g. this node's id).
@@ -213,6 +217,9 @@ pub trait ServerStore: Send + Sync {
     /// A server with its volumes and ports, in one read (what a show needs).
     async fn server_with_attachments(&self, id: &str) -> ControlResult<Option<(Server, Vec<Volume>, Vec<Port>)>>;
     async fn put_port(&self, p: &Port) -> ControlResult<()>;
+    async fn get_port(&self, id: &str) -> ControlResult<Option<Port>>;
+    /// A project's ports, bound or not.
+    async fn list_ports(&self, project_id: &str) -> ControlResult<Vec<Port>>;
     /// Deletes a port; its address becomes free for the next create.
     async fn delete_port(&self, id: &str) -> ControlResult<()>;
 

@@ -115,6 +115,54 @@ def test_security_group_rules(conn):
         conn.network.delete_security_group(default.id)
 
 
+def test_ports_made_first_and_bound_by_a_server(conn):
+    from openstack import exceptions
+
+    net = conn.network.create_network(name=_name("pnet"))
+    conn.network.create_subnet(network_id=net.id, ip_version=4, cidr="192.168.70.0/24")
+    try:
+        fixed = conn.network.create_port(network_id=net.id, name="fixed",
+                                         fixed_ips=[{"ip_address": "192.168.70.50"}])
+        assert fixed.fixed_ips[0]["ip_address"] == "192.168.70.50"
+        assert fixed.device_id == "" and fixed.status == "DOWN"
+        # Taken, outside the block, or on a made-up network: Neutron's errors.
+        with pytest.raises(exceptions.ConflictException, match="already allocated"):
+            conn.network.create_port(network_id=net.id, fixed_ips=[{"ip_address": "192.168.70.50"}])
+        with pytest.raises(exceptions.BadRequestException):
+            conn.network.create_port(network_id=net.id, fixed_ips=[{"ip_address": "10.99.0.5"}])
+        with pytest.raises(exceptions.NotFoundException):
+            conn.network.create_port(network_id=str(uuid.uuid4()))
+        auto = conn.network.create_port(network_id=net.id)
+        assert auto.fixed_ips[0]["ip_address"] == "192.168.70.2"
+        assert fixed.id in [p.id for p in conn.network.ports(network_id=net.id)]
+
+        flavor = conn.compute.find_flavor("s6.small.1")
+        s = conn.compute.create_server(name=_name("port"), image_id=IMAGE_EULER,
+                                       flavor_id=flavor.id, networks=[{"port": fixed.id}])
+        s = nova_wait(conn, s.id, "ACTIVE")
+        assert [a["addr"] for a in s.addresses[net.name]] == ["192.168.70.50"]
+        bound = conn.network.get_port(fixed.id)
+        assert bound.device_id == s.id and bound.device_owner.startswith("compute:")
+        with pytest.raises(exceptions.ConflictException):
+            conn.network.delete_port(fixed.id)
+        with pytest.raises(exceptions.ConflictException):
+            conn.compute.create_server(name=_name("port2"), image_id=IMAGE_EULER,
+                                       flavor_id=flavor.id, networks=[{"port": fixed.id}])
+        # The server's delete leaves the port, unbound, with its address.
+        conn.compute.delete_server(s.id)
+        conn.compute.wait_for_delete(s, wait=60)
+        after = conn.network.get_port(fixed.id)
+        assert after.device_id == "" and after.fixed_ips[0]["ip_address"] == "192.168.70.50"
+        conn.network.delete_port(fixed.id)
+        conn.network.delete_port(auto.id)
+        with pytest.raises(exceptions.NotFoundException):
+            conn.network.get_port(fixed.id)
+    finally:
+        for p in conn.network.ports(network_id=net.id):
+            conn.network.delete_port(p.id, ignore_missing=True)
+        conn.network.delete_network(net.id, ignore_missing=True)
+
+
 def test_neutron_errors_are_neutron_errors(conn):
     r = conn.network.post("/subnets", json={"subnet": {"network_id": SUBNET_ID, "ip_version": 4,
                                                        "cidr": "10.0.0.0/24"}})
@@ -134,6 +182,7 @@ def test_neutron_errors_are_neutron_errors(conn):
 
 def test_cli_network_subnet_rule_and_server(cli):
     net, sub, grp, srv = _name("clinet"), _name("clisub"), _name("clisg"), _name("clisrv")
+    port = _name("cliport")
     cli.json("network", "create", net)
     try:
         s = cli.json("subnet", "create", "--network", net, "--subnet-range", "172.20.1.0/24", sub)
@@ -148,8 +197,16 @@ def test_cli_network_subnet_rule_and_server(cli):
         shown = cli.json("server", "show", srv)
         assert "172.20.1." in str(shown["addresses"]), shown["addresses"]
         cli.run("server", "delete", "--wait", srv)
+        p = cli.json("port", "create", "--network", net, "--fixed-ip", "ip-address=172.20.1.99", port)
+        assert p["fixed_ips"][0]["ip_address"] == "172.20.1.99"
+        on_port = cli.json("server", "create", "--image", IMAGE_EULER, "--flavor", "s6.small.1",
+                           "--port", port, "--wait", srv)
+        assert "172.20.1.99" in str(on_port["addresses"]), on_port["addresses"]
+        cli.run("server", "delete", "--wait", srv)
+        cli.run("port", "delete", port)
     finally:
         cli.run("server", "delete", "--wait", srv, check=False)
+        cli.run("port", "delete", port, check=False)
         cli.run("security", "group", "delete", grp, check=False)
         cli.run("network", "delete", net, check=False)
     listed = [n["Name"] for n in cli.json("network", "list")]

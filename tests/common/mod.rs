@@ -112,6 +112,7 @@ impl Kit {
             nics: vec![NicSpec {
                 network_id: DEFAULT_SUBNET_ID.into(),
                 ip_address: None,
+                port_id: None,
             }],
             security_groups: Vec::new(),
             root_volume: VolumeSpec {

@@ -95,14 +95,14 @@ struct HintsBody {
 impl ServerBody {
     fn into_spec(self) -> CreateSpec {
         let vpc_id = self.vpcid;
-        // A NIC's subnet is its network; a port-only NIC names a port
-        // ecsd does not have yet, which is then not found.
+        // A NIC's subnet is its network; a port made beforehand is bound.
         let nics = self
             .nics
             .into_iter()
             .map(|n| NicSpec {
-                network_id: n.subnet_id.or(n.port_id).unwrap_or_default(),
+                network_id: n.subnet_id.unwrap_or_default(),
                 ip_address: n.ip_address,
+                port_id: n.port_id,
             })
             .collect();
         CreateSpec {

@@ -10,9 +10,11 @@ use serde_json::{json, Map, Value};
 use super::{filtered, flag, int, known_keys, no_content, ok, page, required, stamp, text, wrapped};
 use crate::api::{errors, ApiResult, AppState, Req};
 use crate::catalog::OpId;
-use crate::control::service::{NetworkChange, NewNetwork, NewRule, NewSubnet, SubnetChange};
+use crate::control::service::{NetworkChange, NewNetwork, NewPortSpec, NewRule, NewSubnet, SubnetChange};
 use crate::domain::vpc::codes;
-use crate::domain::{AllocationPool, ControlError, ControlResult, Network, SecurityGroup, SecurityGroupRule, Subnet};
+use crate::domain::{
+    AllocationPool, ControlError, ControlResult, Network, Port, SecurityGroup, SecurityGroupRule, Subnet,
+};
 
 /// The codes bad Neutron input carries (any maps to `HTTPBadRequest`).
 const BAD: &str = codes::SUBNET_INVALID;
@@ -210,6 +212,82 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
             svc.delete_subnet(c, req.param("subnet_id")).await?;
             no_content()
         }
+        OpId::NeutronPortCreate => {
+            let b = wrapped(req, "port", codes::PORT_INVALID)?;
+            known_keys(
+                &b,
+                &[
+                    "network_id",
+                    "name",
+                    "description",
+                    "fixed_ips",
+                    "security_groups",
+                    "admin_state_up",
+                    "tenant_id",
+                    "project_id",
+                    "device_id",
+                    "device_owner",
+                    "binding:vnic_type",
+                    "port_security_enabled",
+                    "allowed_address_pairs",
+                ],
+                codes::PORT_INVALID,
+            )?;
+            own_project(&b, req)?;
+            if b.get("device_id")
+                .and_then(Value::as_str)
+                .is_some_and(|d| !d.is_empty())
+            {
+                return Err(ControlError::bad_request_code(
+                    codes::PORT_INVALID,
+                    "Ports are bound by a server create (networks[].port), not by device_id.",
+                ));
+            }
+            let (subnet_id, ip_address) = fixed_ip(&b)?;
+            let p = svc
+                .create_port(
+                    c,
+                    NewPortSpec {
+                        network_id: required(&b, "network_id", codes::PORT_INVALID)?,
+                        subnet_id,
+                        ip_address,
+                        name: text(&b, "name", codes::PORT_INVALID)?.unwrap_or_default(),
+                        security_groups: strings(&b, "security_groups")?,
+                    },
+                )
+                .await
+                .map_err(neutron_address_errors)?;
+            created(json!({ "port": port_view(&p) }))
+        }
+        OpId::NeutronPortList => {
+            let items = svc.ports(c).await?.iter().map(port_view).collect();
+            list(st, req, "ports", items)
+        }
+        OpId::NeutronPortShow => {
+            let p = svc.port(c, req.param("port_id")).await?;
+            ok(json!({ "port": shaped(req, port_view(&p)) }))
+        }
+        OpId::NeutronPortUpdate => {
+            let b = wrapped(req, "port", codes::PORT_INVALID)?;
+            known_keys(
+                &b,
+                &["name", "description", "security_groups", "admin_state_up"],
+                codes::PORT_INVALID,
+            )?;
+            let p = svc
+                .update_port(
+                    c,
+                    req.param("port_id"),
+                    text(&b, "name", codes::PORT_INVALID)?,
+                    strings(&b, "security_groups")?,
+                )
+                .await?;
+            ok(json!({ "port": port_view(&p) }))
+        }
+        OpId::NeutronPortDelete => {
+            svc.delete_port(c, req.param("port_id")).await?;
+            no_content()
+        }
         OpId::NeutronSecurityGroupCreate => {
             let b = wrapped(req, "security_group", codes::GROUP_INVALID)?;
             known_keys(
@@ -320,6 +398,47 @@ pub(super) fn new_rule(b: &Map<String, Value>) -> ControlResult<NewRule> {
         remote_group_id: text(b, "remote_group_id", BAD_RULE)?,
         description: text(b, "description", BAD_RULE)?.unwrap_or_default(),
     })
+}
+
+/// The one fixed IP a port may ask for: a subnet, an address, or both.
+fn fixed_ip(b: &Map<String, Value>) -> ControlResult<(Option<String>, Option<String>)> {
+    match b.get("fixed_ips") {
+        None | Some(Value::Null) => Ok((None, None)),
+        Some(Value::Array(items)) if items.is_empty() => Ok((None, None)),
+        Some(Value::Array(items)) if items.len() == 1 => {
+            let Value::Object(f) = &items[0] else {
+                return Err(bad(
+                    "Invalid input for fixed_ips. Reason: each entry must be an object.",
+                ));
+            };
+            Ok((text(f, "subnet_id", BAD)?, text(f, "ip_address", BAD)?))
+        }
+        Some(Value::Array(_)) => Err(bad(
+            "Invalid input for fixed_ips. Reason: ecsd takes one fixed IP per port.",
+        )),
+        Some(v) => Err(bad(&format!(
+            "Invalid input for fixed_ips. Reason: '{v}' is not a list."
+        ))),
+    }
+}
+
+/// Address errors as Neutron words them: a taken address is
+/// `IpAddressAlreadyAllocated` (409), any other bad address 400.
+fn neutron_address_errors(e: ControlError) -> ControlError {
+    match e {
+        ControlError::Conflict { message, .. } if message.contains("already in use") => ControlError::Conflict {
+            code: codes::ADDRESS_IN_USE,
+            message: message.replace("is already in use", "already allocated in the subnet"),
+        },
+        ControlError::BadRequest {
+            code: "Ecs.0005",
+            message,
+        } => ControlError::BadRequest {
+            code: codes::PORT_INVALID,
+            message,
+        },
+        other => other,
+    }
 }
 
 fn bad(message: &str) -> ControlError {
@@ -437,6 +556,31 @@ fn subnet_view(s: &Subnet) -> Value {
         "created_at": stamp(s.created),
         "updated_at": stamp(s.updated),
         "revision_number": 0,
+    })
+}
+
+fn port_view(p: &Port) -> Value {
+    json!({
+        "id": p.id,
+        "name": p.name,
+        "description": "",
+        "network_id": p.network_id,
+        "tenant_id": p.project_id,
+        "project_id": p.project_id,
+        "mac_address": p.mac_address,
+        "admin_state_up": true,
+        "status": p.status,
+        "device_id": p.server_id.clone().unwrap_or_default(),
+        "device_owner": if p.server_id.is_some() { format!("compute:{}", crate::domain::AVAILABILITY_ZONE) } else { String::new() },
+        "fixed_ips": [{"subnet_id": p.subnet_id, "ip_address": p.ip_address}],
+        "security_groups": p.security_groups,
+        "allowed_address_pairs": [],
+        "extra_dhcp_opts": [],
+        "binding:vnic_type": "normal",
+        "binding:host_id": p.binding_host.clone().unwrap_or_default(),
+        "port_security_enabled": true,
+        "tags": [],
+        "revision_number": 1,
     })
 }
 

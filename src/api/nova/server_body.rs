@@ -185,11 +185,22 @@ fn nics(networks: Option<Value>) -> ControlResult<Vec<NicSpec>> {
         Some(Value::String(a)) if a == "none" => {}
         Some(Value::Array(items)) => {
             for n in items {
+                if let Some(port) = n.get("port").and_then(Value::as_str) {
+                    if !is_uuid(port) {
+                        return Err(ControlError::bad_request(format!(
+                            "Bad networks format: port uuid is not in proper format ({port})"
+                        )));
+                    }
+                    nics.push(NicSpec {
+                        network_id: String::new(),
+                        ip_address: None,
+                        port_id: Some(port.to_string()),
+                    });
+                    continue;
+                }
                 let uuid = n.get("uuid").and_then(Value::as_str);
                 let Some(net) = uuid else {
-                    return Err(ControlError::bad_request(
-                        "Each network needs a uuid (ports are not supported).",
-                    ));
+                    return Err(ControlError::bad_request("Each network needs a uuid or a port."));
                 };
                 if !is_uuid(net) {
                     return Err(ControlError::bad_request(format!(
@@ -199,6 +210,7 @@ fn nics(networks: Option<Value>) -> ControlResult<Vec<NicSpec>> {
                 nics.push(NicSpec {
                     network_id: net.to_string(),
                     ip_address: n.get("fixed_ip").and_then(Value::as_str).map(str::to_string),
+                    port_id: None,
                 });
             }
         }
@@ -211,6 +223,7 @@ fn default_nic() -> NicSpec {
     NicSpec {
         network_id: DEFAULT_SUBNET_ID.into(),
         ip_address: None,
+        port_id: None,
     }
 }
 

@@ -33,6 +33,9 @@ pub struct VolumeSpec {
 pub struct NicSpec {
     pub network_id: String,
     pub ip_address: Option<String>,
+    /// A port made beforehand, bound instead of a new one (then
+    /// `network_id` is ignored).
+    pub port_id: Option<String>,
 }
 
 /// What a create request asks for, whatever the dialect.
@@ -150,6 +153,11 @@ impl Service {
                 ));
             }
         }
+        if spec.count > 1 && spec.nics.iter().any(|n| n.port_id.is_some()) {
+            return Err(ControlError::bad_request(
+                "Unable to launch multiple instances with a single configured port ID. Please launch your instance one by one with different ports.",
+            ));
+        }
         let mut nics = Vec::with_capacity(spec.nics.len());
         for nic in &spec.nics {
             nics.push(self.nic_address(caller, spec.vpc_id.as_deref(), nic).await?);
@@ -164,18 +172,32 @@ impl Service {
     }
 
     /// The network a NIC names (visible to the caller, in the server's VPC
-    /// if one is named), the subnet its address comes from (the one holding
-    /// the requested address, else the first) and that address.
+    /// if one is named), the subnet its address comes from and that
+    /// address; or the port made beforehand it names.
     async fn nic_address(&self, caller: &Caller, vpc_id: Option<&str>, nic: &NicSpec) -> ControlResult<NicAddress> {
+        if let Some(port_id) = &nic.port_id {
+            return self.existing_port(caller, vpc_id, port_id).await;
+        }
+        self.address_on(caller, vpc_id, &nic.network_id, None, nic.ip_address.as_deref())
+            .await
+    }
+
+    /// Where a new port on `network_id` gets its address: the subnet asked
+    /// for, else the one holding the requested address, else the first.
+    pub(super) async fn address_on(
+        &self,
+        caller: &Caller,
+        vpc_id: Option<&str>,
+        network_id: &str,
+        subnet_id: Option<&str>,
+        ip: Option<&str>,
+    ) -> ControlResult<NicAddress> {
         let missing =
-            || ControlError::bad_request_code("Ecs.0005", format!("Network {} could not be found.", nic.network_id));
-        if !crate::domain::is_uuid(&nic.network_id) {
+            || ControlError::bad_request_code("Ecs.0005", format!("Network {network_id} could not be found."));
+        if !crate::domain::is_uuid(network_id) {
             return Err(missing());
         }
-        let network = self
-            .visible_network(caller, &nic.network_id)
-            .await
-            .map_err(|_| missing())?;
+        let network = self.visible_network(caller, network_id).await.map_err(|_| missing())?;
         if let Some(vpc_id) = vpc_id {
             if network.vpc_id.as_deref() != Some(vpc_id) {
                 return Err(ControlError::bad_request_code(
@@ -185,22 +207,24 @@ impl Service {
             }
         }
         let subnets = self.store.subnets_of(&network.id).await?;
-        let requested = match &nic.ip_address {
+        let requested = match ip {
             None => None,
             Some(ip) => Some(ip.parse::<Ipv4Addr>().map_err(|_| {
                 ControlError::bad_request_code("Ecs.0005", format!("IP address {ip} is not a valid IPv4 address."))
             })?),
         };
-        let subnet = match requested {
-            None => subnets.into_iter().next(),
-            Some(addr) => subnets.into_iter().find(|s| s.range().is_some_and(|r| r.holds(addr))),
+        let subnet = match (subnet_id, requested) {
+            (Some(want), _) => subnets.into_iter().find(|s| s.id == want),
+            (None, None) => subnets.into_iter().next(),
+            (None, Some(addr)) => subnets.into_iter().find(|s| s.range().is_some_and(|r| r.holds(addr))),
         };
         let Some(subnet) = subnet else {
             return Err(ControlError::bad_request_code(
                 "Ecs.0005",
-                match &nic.ip_address {
-                    Some(ip) => format!("IP address {ip} is not in any subnet of network {}.", network.id),
-                    None => format!(
+                match (subnet_id, ip) {
+                    (Some(want), _) => format!("Subnet {want} is not a subnet of network {}.", network.id),
+                    (None, Some(ip)) => format!("IP address {ip} is not in any subnet of network {}.", network.id),
+                    (None, None) => format!(
                         "Network {} requires a subnet in order to boot instances on.",
                         network.id
                     ),
@@ -227,12 +251,54 @@ impl Service {
             requested,
             network,
             subnet_id: subnet.id,
+            existing: None,
+        })
+    }
+
+    /// A port of the caller's that no server holds, in the server's VPC.
+    async fn existing_port(&self, caller: &Caller, vpc_id: Option<&str>, port_id: &str) -> ControlResult<NicAddress> {
+        let port = match self.store.get_port(port_id).await? {
+            Some(p) if p.project_id == caller.project_id => p,
+            _ => {
+                return Err(ControlError::bad_request_code(
+                    "Ecs.0005",
+                    format!("Port {port_id} could not be found."),
+                ))
+            }
+        };
+        if port.server_id.is_some() {
+            return Err(crate::domain::vpc::port_in_use(port_id));
+        }
+        let network = self.visible_network(caller, &port.network_id).await?;
+        if let Some(vpc_id) = vpc_id {
+            if network.vpc_id.as_deref() != Some(vpc_id) {
+                return Err(ControlError::bad_request_code(
+                    "Ecs.0005",
+                    format!("Port {port_id} does not belong to VPC {vpc_id}."),
+                ));
+            }
+        }
+        let subnet = self
+            .store
+            .get_subnet(&port.subnet_id)
+            .await?
+            .ok_or_else(|| ControlError::internal(format!("port {port_id} has no subnet")))?;
+        let range = subnet
+            .range()
+            .ok_or_else(|| ControlError::internal(format!("subnet {} has no valid block", subnet.id)))?;
+        Ok(NicAddress {
+            network,
+            subnet_id: subnet.id,
+            range,
+            pool: None,
+            requested: None,
+            existing: Some(port),
         })
     }
 
     /// The groups a create names, each the caller's own, by id or name;
     /// the `default` group when none is named.
-    async fn groups_for(&self, caller: &Caller, wanted: &[String]) -> ControlResult<Vec<String>> {
+    pub(super) async fn groups_for(&self, caller: &Caller, wanted: &[String]) -> ControlResult<Vec<String>> {
         if wanted.is_empty() {
             return Ok(vec![self.default_group(caller).await?.id]);
         }
@@ -373,8 +439,23 @@ impl Service {
                 device = (device as u8 + 1) as char;
             }
             for (n, address) in nic_addresses.iter().enumerate() {
+                if let Some(existing) = &address.existing {
+                    ports.push(NewPort {
+                        port: Port {
+                            server_id: Some(id.clone()),
+                            primary: n == 0,
+                            status: "DOWN".into(),
+                            ..existing.clone()
+                        },
+                        requested: None,
+                        range: address.range,
+                        pool: None,
+                        bind_existing: true,
+                    });
+                    continue;
+                }
                 let port_id = uuid_id();
-                let mac = format!("fa:16:3e:{}:{}:{}", &port_id[0..2], &port_id[2..4], &port_id[4..6]);
+                let mac = mac_for(&port_id);
                 ports.push(NewPort {
                     port: Port {
                         id: port_id,
@@ -391,10 +472,13 @@ impl Service {
                         primary: n == 0,
                         status: "DOWN".into(),
                         security_groups: security_groups.clone(),
+                        name: String::new(),
+                        preserve_on_delete: false,
                     },
                     requested: address.requested,
                     range: address.range,
                     pool: address.pool,
+                    bind_existing: false,
                 });
             }
             if let Some(a) = self.new_action(caller, row, &id, request_id) {
@@ -411,14 +495,21 @@ impl Service {
     }
 }
 
+/// A port's MAC address, in OpenStack's `fa:16:3e` range, from its id.
+pub(super) fn mac_for(port_id: &str) -> String {
+    format!("fa:16:3e:{}:{}:{}", &port_id[0..2], &port_id[2..4], &port_id[4..6])
+}
+
 /// Where a NIC's address comes from: its network, the subnet's id, block
 /// and allocation pool, and the address asked for (a host of that block).
-struct NicAddress {
-    network: Network,
-    subnet_id: String,
-    range: AddressRange,
-    pool: Option<(u32, u32)>,
-    requested: Option<Ipv4Addr>,
+pub(super) struct NicAddress {
+    pub(super) network: Network,
+    pub(super) subnet_id: String,
+    pub(super) range: AddressRange,
+    pub(super) pool: Option<(u32, u32)>,
+    pub(super) requested: Option<Ipv4Addr>,
+    /// The port made beforehand this NIC binds.
+    existing: Option<Port>,
 }
 
 /// A create request once every check has passed.

@@ -5,6 +5,7 @@
 mod act;
 mod create;
 mod networks;
+mod ports;
 mod reads;
 mod security_groups;
 
@@ -22,6 +23,7 @@ pub use create::{CreateSpec, NicSpec, VolumeSpec, MAX_CREATE_COUNT};
 pub use networks::{
     HwSubnet, NetworkChange, NewHwSubnet, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT,
 };
+pub use ports::NewPortSpec;
 pub use security_groups::{NewRule, DEFAULT_GROUP};
 
 pub struct Service {

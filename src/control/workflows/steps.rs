@@ -355,8 +355,17 @@ async fn teardown(cx: &StepCx<'_>, delete_data_volumes: bool) -> Result<(), Step
             cx.store.put_volume(&v).await?;
         }
     }
-    for port in cx.store.ports_of(&cx.server.id).await? {
-        cx.store.delete_port(&port.id).await?;
+    for mut port in cx.store.ports_of(&cx.server.id).await? {
+        if port.preserve_on_delete {
+            // A port made through the network API outlives the server.
+            port.server_id = None;
+            port.binding_host = None;
+            port.status = "DOWN".into();
+            port.primary = false;
+            cx.store.put_port(&port).await?;
+        } else {
+            cx.store.delete_port(&port.id).await?;
+        }
     }
     Ok(())
 }

@@ -131,6 +131,21 @@ pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
+    let has_port_project: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('ports') WHERE name = 'project_id'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_port_project == 0 {
+        // The network API lists a project's ports.
+        conn.execute_batch(
+            "BEGIN;
+             ALTER TABLE ports ADD COLUMN project_id TEXT;
+             UPDATE ports SET project_id = json_extract(doc, '$.project_id');
+             COMMIT;",
+        )?;
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS ports_project ON ports(project_id)")?;
     default_network_ports(conn)
 }
 

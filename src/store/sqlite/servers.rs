@@ -193,10 +193,10 @@ fn write_volume(c: &Connection, id: &str, server_id: Option<&str>, doc: &str) ->
 
 fn write_port(c: &Connection, p: &Port, doc: &str) -> DbResult<()> {
     c.prepare_cached(
-        "INSERT INTO ports (id, server_id, subnet_id, ip, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO ports (id, server_id, subnet_id, ip, doc, project_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(id) DO UPDATE SET server_id = excluded.server_id, doc = excluded.doc",
     )?
-    .execute(params![p.id, p.server_id, p.subnet_id, p.ip_address, doc])?;
+    .execute(params![p.id, p.server_id, p.subnet_id, p.ip_address, doc, p.project_id])?;
     Ok(())
 }
 
@@ -246,6 +246,18 @@ fn matches(s: &Server, f: &ServerFilter, ports: &[Port]) -> bool {
     true
 }
 
+/// Binds a port no server holds to the one `p` names; refused (nothing is
+/// written) when another server took it first.
+fn bind_port(c: &Connection, p: &Port, doc: &str) -> DbResult<()> {
+    let bound = c
+        .prepare_cached("UPDATE ports SET server_id = ?2, doc = ?3 WHERE id = ?1 AND server_id IS NULL")?
+        .execute(params![p.id, p.server_id, doc])?;
+    if bound == 0 {
+        return Err(crate::domain::vpc::port_in_use(&p.id).into());
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl ServerStore for SqliteStore {
     async fn create_servers(
@@ -275,6 +287,11 @@ impl ServerStore for SqliteStore {
             // Each port is written before the next is assigned, so it sees it.
             let mut written = Vec::with_capacity(ports.len());
             for p in &ports {
+                if p.bind_existing {
+                    bind_port(c, &p.port, &to_doc(&p.port)?)?;
+                    written.push(p.port.clone());
+                    continue;
+                }
                 let port = addresses::assign(c, p)?;
                 write_port(c, &port, &to_doc(&port)?)?;
                 written.push(port);
@@ -432,6 +449,18 @@ impl ServerStore for SqliteStore {
     async fn put_port(&self, p: &Port) -> ControlResult<()> {
         let (p, doc) = (p.clone(), to_doc(p)?);
         self.write(move |c| write_port(c, &p, &doc)).await
+    }
+
+    async fn get_port(&self, id: &str) -> ControlResult<Option<Port>> {
+        self.get_doc("SELECT doc FROM ports WHERE id = ?1", key![id]).await
+    }
+
+    async fn list_ports(&self, project_id: &str) -> ControlResult<Vec<Port>> {
+        self.get_docs(
+            "SELECT doc FROM ports WHERE project_id = ?1 ORDER BY id",
+            key![project_id],
+        )
+        .await
     }
 
     async fn delete_port(&self, id: &str) -> ControlResult<()> {
