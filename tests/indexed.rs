@@ -112,6 +112,22 @@ async fn the_request_and_engine_paths_never_scan_a_growing_table() {
     let r = call(&k, delete(&format!("/v2.1/servers/{c}"), &t)).await;
     assert_eq!(r.status, 204, "{}", r.body);
     k.run().await;
+    // The network API: a port made on the default network, then lists.
+    let port = json!({"port": {"network_id": ecsd::domain::DEFAULT_SUBNET_ID}});
+    let r = call(&k, post("/network/v2.0/ports", &t, &port.to_string())).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    for path in [
+        "/network/v2.0/networks".to_string(),
+        "/network/v2.0/subnets".to_string(),
+        "/network/v2.0/ports".to_string(),
+        "/network/v2.0/security-groups".to_string(),
+        "/network/v2.0/security-group-rules".to_string(),
+        format!("/v1/{p}/vpcs"),
+        format!("/v1/{p}/subnets"),
+    ] {
+        let r = call(&k, get(&path, &t)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+    }
 
     let ran: BTreeSet<String> = statements().lock().unwrap().drain(..).collect();
     assert!(ran.len() > 20, "the statement log is on: {ran:?}");

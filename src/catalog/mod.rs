@@ -49,6 +49,8 @@ pub enum Endpoint {
     NovaServerAction,
     NovaInstanceActions,
     NovaInstanceAction,
+    NovaInterfaces,
+    NovaInterface,
     NovaFlavors,
     NovaFlavorsDetail,
     NovaFlavor,

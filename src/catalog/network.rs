@@ -94,6 +94,36 @@ pub(super) const ROWS: &[Operation] = &[
         &["vpc:subnets:delete"],
     ),
     row(
+        OpId::VpcPortCreate,
+        "Create a port",
+        &[vpc("POST", "/v1/{project_id}/ports")],
+        &["vpc:ports:create"],
+    ),
+    row(
+        OpId::VpcPortList,
+        "List ports",
+        &[vpc("GET", "/v1/{project_id}/ports")],
+        &["vpc:ports:get"],
+    ),
+    row(
+        OpId::VpcPortShow,
+        "Show a port",
+        &[vpc("GET", "/v1/{project_id}/ports/{port_id}")],
+        &["vpc:ports:get"],
+    ),
+    row(
+        OpId::VpcPortUpdate,
+        "Update a port",
+        &[vpc("PUT", "/v1/{project_id}/ports/{port_id}")],
+        &["vpc:ports:update"],
+    ),
+    row(
+        OpId::VpcPortDelete,
+        "Delete a port no server holds",
+        &[vpc("DELETE", "/v1/{project_id}/ports/{port_id}")],
+        &["vpc:ports:delete"],
+    ),
+    row(
         OpId::VpcSecurityGroupCreate,
         "Create a security group",
         &[vpc("POST", "/v1/{project_id}/security-groups")],

@@ -322,6 +322,20 @@ pub(super) const ROWS: &[Operation] = &[
         nova_routes!("GET" "/servers/{server_id}/os-instance-actions/{request_id}" => Endpoint::NovaInstanceAction),
         &["ecs:servers:get"],
     ),
+    // The action Huawei names for a native interface read is UNCONFIRMED;
+    // ecsd takes the server read's.
+    row(
+        OpId::NovaListInterfaces,
+        "List a server's network interfaces (ports)",
+        nova_routes!("GET" "/servers/{server_id}/os-interface" => Endpoint::NovaInterfaces),
+        &["ecs:servers:get"],
+    ),
+    row(
+        OpId::NovaShowInterface,
+        "Show one of a server's network interfaces",
+        nova_routes!("GET" "/servers/{server_id}/os-interface/{port_id}" => Endpoint::NovaInterface),
+        &["ecs:servers:get"],
+    ),
     row(
         OpId::NovaListFlavors,
         "List flavors (native)",

@@ -141,6 +141,9 @@ def test_ports_made_first_and_bound_by_a_server(conn):
                                        flavor_id=flavor.id, networks=[{"port": fixed.id}])
         s = nova_wait(conn, s.id, "ACTIVE")
         assert [a["addr"] for a in s.addresses[net.name]] == ["192.168.70.50"]
+        interfaces = list(conn.compute.server_interfaces(s))
+        assert [(i.port_id, i.fixed_ips[0]["ip_address"]) for i in interfaces] == \
+            [(fixed.id, "192.168.70.50")]
         bound = conn.network.get_port(fixed.id)
         assert bound.device_id == s.id and bound.device_owner.startswith("compute:")
         with pytest.raises(exceptions.ConflictException):
@@ -260,6 +263,14 @@ def test_huawei_vpc_subnet_group_and_server(vpc_client, hw):
     assert rule.security_group_id == sg.id
     rules = c.list_security_group_rules(vm.ListSecurityGroupRulesRequest(security_group_id=sg.id))
     assert rule.id in [r.id for r in rules.security_group_rules]
+    port = c.create_port(vm.CreatePortRequest(body=vm.CreatePortRequestBody(port=vm.CreatePortOption(
+        name="spare", network_id=sub.id, security_groups=[sg.id])))).port
+    assert port.fixed_ips[0].ip_address.startswith("192.168.1.") and port.security_groups == [sg.id]
+    assert c.show_port(vm.ShowPortRequest(port_id=port.id)).port.name == "spare"
+    assert port.id in [p.id for p in c.list_ports(vm.ListPortsRequest(network_id=sub.id)).ports]
+    c.delete_port(vm.DeletePortRequest(port_id=port.id))
+    e = hw_error(c.show_port, vm.ShowPortRequest(port_id=port.id))
+    assert e.status_code == 404, e
 
     # A server in the new subnet and group, with a fixed address.
     srv = em.PostPaidServer(

@@ -401,7 +401,7 @@ pub(super) fn new_rule(b: &Map<String, Value>) -> ControlResult<NewRule> {
 }
 
 /// The one fixed IP a port may ask for: a subnet, an address, or both.
-fn fixed_ip(b: &Map<String, Value>) -> ControlResult<(Option<String>, Option<String>)> {
+pub(super) fn fixed_ip(b: &Map<String, Value>) -> ControlResult<(Option<String>, Option<String>)> {
     match b.get("fixed_ips") {
         None | Some(Value::Null) => Ok((None, None)),
         Some(Value::Array(items)) if items.is_empty() => Ok((None, None)),
@@ -424,7 +424,7 @@ fn fixed_ip(b: &Map<String, Value>) -> ControlResult<(Option<String>, Option<Str
 
 /// Address errors as Neutron words them: a taken address is
 /// `IpAddressAlreadyAllocated` (409), any other bad address 400.
-fn neutron_address_errors(e: ControlError) -> ControlError {
+pub(super) fn neutron_address_errors(e: ControlError) -> ControlError {
     match e {
         ControlError::Conflict { message, .. } if message.contains("already in use") => ControlError::Conflict {
             code: codes::ADDRESS_IN_USE,
@@ -460,7 +460,7 @@ fn own_project(b: &Map<String, Value>, req: &Req) -> ControlResult<()> {
     Ok(())
 }
 
-fn strings(b: &Map<String, Value>, key: &str) -> ControlResult<Option<Vec<String>>> {
+pub(super) fn strings(b: &Map<String, Value>, key: &str) -> ControlResult<Option<Vec<String>>> {
     match b.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Array(items)) => items
@@ -559,7 +559,7 @@ fn subnet_view(s: &Subnet) -> Value {
     })
 }
 
-fn port_view(p: &Port) -> Value {
+pub(super) fn port_view(p: &Port) -> Value {
     json!({
         "id": p.id,
         "name": p.name,

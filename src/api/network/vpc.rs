@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::neutron::new_rule;
+use super::neutron::{fixed_ip, neutron_address_errors, new_rule, port_view, strings};
 use super::{filtered, flag, known_keys, no_content, ok, page, required, stamp, text, wrapped};
 use crate::api::{ApiResult, AppState, Req};
 use crate::catalog::OpId;
-use crate::control::service::{HwSubnet, NewHwSubnet, NewVpc, SubnetChange, VpcChange};
+use crate::control::service::{HwSubnet, NewHwSubnet, NewPortSpec, NewVpc, SubnetChange, VpcChange};
 use crate::domain::vpc::codes;
-use crate::domain::{ControlError, ControlResult, SecurityGroup, SecurityGroupRule, Vpc, AVAILABILITY_ZONE};
+use crate::domain::{ControlError, ControlResult, Port, SecurityGroup, SecurityGroupRule, Vpc, AVAILABILITY_ZONE};
 
 /// Query keys that page a list; the rest filter it.
 const NOT_FILTERS: &[&str] = &["limit", "marker", "enterprise_project_id"];
@@ -174,6 +174,67 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
                 .await?;
             no_content()
         }
+        OpId::VpcPortCreate => {
+            let code = codes::PORT_INVALID;
+            let b = wrapped(req, "port", code)?;
+            known_keys(
+                &b,
+                &[
+                    "name",
+                    "network_id",
+                    "fixed_ips",
+                    "device_owner",
+                    "security_groups",
+                    "admin_state_up",
+                    "allowed_address_pairs",
+                    "extra_dhcp_opts",
+                    "tenant_id",
+                ],
+                code,
+            )?;
+            let (subnet_id, ip_address) = fixed_ip(&b)?;
+            let p = svc
+                .create_port(
+                    c,
+                    NewPortSpec {
+                        network_id: required(&b, "network_id", code)?,
+                        subnet_id,
+                        ip_address,
+                        name: text(&b, "name", code)?.unwrap_or_default(),
+                        security_groups: strings(&b, "security_groups")?,
+                    },
+                )
+                .await
+                .map_err(neutron_address_errors)?;
+            ok(json!({ "port": hw_port_view(&p) }))
+        }
+        OpId::VpcPortList => {
+            let items = svc.ports(c).await?.iter().map(hw_port_view).collect();
+            list(req, "ports", items, codes::PORT_INVALID)
+        }
+        OpId::VpcPortShow => ok(json!({ "port": hw_port_view(&svc.port(c, req.param("port_id")).await?) })),
+        OpId::VpcPortUpdate => {
+            let code = codes::PORT_INVALID;
+            let b = wrapped(req, "port", code)?;
+            known_keys(
+                &b,
+                &["name", "security_groups", "allowed_address_pairs", "extra_dhcp_opts"],
+                code,
+            )?;
+            let p = svc
+                .update_port(
+                    c,
+                    req.param("port_id"),
+                    text(&b, "name", code)?,
+                    strings(&b, "security_groups")?,
+                )
+                .await?;
+            ok(json!({ "port": hw_port_view(&p) }))
+        }
+        OpId::VpcPortDelete => {
+            svc.delete_port(c, req.param("port_id")).await?;
+            no_content()
+        }
         OpId::VpcSecurityGroupCreate => {
             let code = codes::GROUP_INVALID;
             let b = wrapped(req, "security_group", code)?;
@@ -290,6 +351,20 @@ fn dns(b: &Map<String, Value>) -> ControlResult<Vec<String>> {
         }
     }
     Ok(out)
+}
+
+/// Huawei's port: Neutron's, with the server it is bound to.
+fn hw_port_view(p: &Port) -> Value {
+    let mut v = port_view(p);
+    if let Some(o) = v.as_object_mut() {
+        o.insert("instance_id".into(), json!(p.server_id.clone().unwrap_or_default()));
+        o.insert(
+            "instance_type".into(),
+            json!(if p.server_id.is_some() { "ecs" } else { "" }),
+        );
+        o.insert("zone_id".into(), json!(AVAILABILITY_ZONE));
+    }
+    v
 }
 
 fn vpc_view(v: &Vpc) -> Value {

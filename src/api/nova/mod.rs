@@ -5,6 +5,7 @@ mod action_bodies;
 mod actions;
 mod flavors;
 mod instance_actions;
+mod interfaces;
 mod server_body;
 mod servers;
 mod views;
@@ -34,6 +35,8 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         (Endpoint::NovaServerAction, _) => actions::action(st, req).await,
         (Endpoint::NovaInstanceActions, _) => instance_actions::list(st, req).await,
         (Endpoint::NovaInstanceAction, _) => instance_actions::show(st, req).await,
+        (Endpoint::NovaInterfaces, _) => interfaces::list(st, req).await,
+        (Endpoint::NovaInterface, _) => interfaces::show(st, req).await,
         (Endpoint::NovaFlavors, _) => flavors::list(st, req, false).await,
         (Endpoint::NovaFlavorsDetail, _) => flavors::list(st, req, true).await,
         (Endpoint::NovaFlavor, _) => flavors::show(st, req).await,
