@@ -122,6 +122,7 @@ async fn the_request_and_engine_paths_never_scan_a_growing_table() {
         "/network/v2.0/ports".to_string(),
         "/network/v2.0/security-groups".to_string(),
         "/network/v2.0/security-group-rules".to_string(),
+        "/network/v2.0/floatingips".to_string(),
         format!("/v1/{p}/vpcs"),
         format!("/v1/{p}/subnets"),
     ] {

@@ -208,6 +208,7 @@ fn neutron_type(e: &ControlError) -> &'static str {
             codes::GROUP_NOT_FOUND => "SecurityGroupNotFound",
             codes::RULE_NOT_FOUND => "SecurityGroupRuleNotFound",
             codes::PORT_NOT_FOUND => "PortNotFound",
+            codes::FLOATING_NOT_FOUND => "FloatingIPNotFound",
             _ => "NotFound",
         },
         ControlError::BadRequest { code, .. } => match *code {
@@ -220,6 +221,7 @@ fn neutron_type(e: &ControlError) -> &'static str {
             codes::GROUP_IN_USE => "SecurityGroupInUse",
             codes::RULE_EXISTS => "SecurityGroupRuleExists",
             codes::PORT_IN_USE => "PortInUse",
+            codes::FLOATING_IN_USE => "FloatingIPPortAlreadyAssociated",
             codes::ADDRESS_IN_USE => "IpAddressAlreadyAllocated",
             codes::VPC_QUOTA | codes::SUBNET_QUOTA | codes::GROUP_QUOTA => "OverQuota",
             _ => "Conflict",

@@ -85,14 +85,21 @@ pub(super) async fn glance_versions(State(st): State<Arc<AppState>>) -> Response
 pub(super) async fn network_versions(State(st): State<Arc<AppState>>, uri: axum::http::Uri) -> Response {
     let href = format!("{}/network/v2.0/", st.public_url);
     if uri.path().trim_end_matches('/').ends_with("v2.0") {
-        let resources: Vec<Value> = ["network", "subnet", "port", "security_group", "security_group_rule"]
-            .iter()
-            .map(|r| {
-                let collection = format!("{r}s").replace('_', "-");
-                json!({"name": r, "collection": collection,
+        let resources: Vec<Value> = [
+            "network",
+            "subnet",
+            "port",
+            "floatingip",
+            "security_group",
+            "security_group_rule",
+        ]
+        .iter()
+        .map(|r| {
+            let collection = format!("{r}s").replace('_', "-");
+            json!({"name": r, "collection": collection,
                        "links": [{"rel": "self", "href": format!("{href}{collection}")}]})
-            })
-            .collect();
+        })
+        .collect();
         return (StatusCode::OK, Json(json!({ "resources": resources }))).into_response();
     }
     let versions = json!([{"id": "v2.0", "status": "CURRENT", "links": [{"rel": "self", "href": href}]}]);

@@ -231,6 +231,7 @@ pub async fn default_network(store: &dyn Store, owner_project: &str) -> ControlR
                 vpc_id: Some(DEFAULT_VPC_ID.into()),
                 admin_state_up: true,
                 shared: true,
+                external: false,
                 mtu: 1500,
                 created: now,
                 updated: now,
@@ -258,6 +259,56 @@ pub async fn default_network(store: &dyn Store, owner_project: &str) -> ControlR
             updated: now,
         };
         store.create_subnet(&subnet, DEFAULT_VPC_ID).await?;
+    }
+    external_network(store, owner_project).await
+}
+
+/// The external network `public`, where floating IPs come from.
+async fn external_network(store: &dyn Store, owner_project: &str) -> ControlResult<()> {
+    use crate::domain::{
+        AddressRange, AllocationPool, Network, Subnet, EXTERNAL_CIDR, EXTERNAL_NETWORK_ID, EXTERNAL_NETWORK_NAME,
+        EXTERNAL_SUBNET_ID,
+    };
+    let now = Utc::now();
+    if store.get_network(EXTERNAL_NETWORK_ID).await?.is_none() {
+        store
+            .put_network(&Network {
+                id: EXTERNAL_NETWORK_ID.into(),
+                project_id: owner_project.into(),
+                name: EXTERNAL_NETWORK_NAME.into(),
+                description: "The external network floating IPs come from.".into(),
+                vpc_id: None,
+                admin_state_up: true,
+                shared: true,
+                external: true,
+                mtu: 1500,
+                created: now,
+                updated: now,
+            })
+            .await?;
+    }
+    if store.get_subnet(EXTERNAL_SUBNET_ID).await?.is_none() {
+        let block = AddressRange::parse(EXTERNAL_CIDR)
+            .ok_or_else(|| crate::domain::ControlError::internal("the external block is not a block"))?;
+        let subnet = Subnet {
+            id: EXTERNAL_SUBNET_ID.into(),
+            network_id: EXTERNAL_NETWORK_ID.into(),
+            project_id: owner_project.into(),
+            name: format!("{EXTERNAL_NETWORK_NAME}-subnet"),
+            description: String::new(),
+            cidr: block.to_string(),
+            gateway_ip: Some(block.gateway().to_string()),
+            allocation_pools: vec![AllocationPool {
+                start: block.first_host().to_string(),
+                end: block.last_host().to_string(),
+            }],
+            enable_dhcp: false,
+            dns_nameservers: Vec::new(),
+            shared: true,
+            created: now,
+            updated: now,
+        };
+        store.create_subnet(&subnet, EXTERNAL_NETWORK_ID).await?;
     }
     Ok(())
 }

@@ -285,6 +285,36 @@ pub(super) const ROWS: &[Operation] = &[
         &["vpc:ports:delete"],
     ),
     row(
+        OpId::NeutronFloatingIpCreate,
+        "Allocate a floating IP",
+        neutron_routes!("POST" "/floatingips"),
+        &["vpc:floatingIps:create"],
+    ),
+    row(
+        OpId::NeutronFloatingIpList,
+        "List floating IPs",
+        neutron_routes!("GET" "/floatingips"),
+        &["vpc:floatingIps:get"],
+    ),
+    row(
+        OpId::NeutronFloatingIpShow,
+        "Show a floating IP",
+        neutron_routes!("GET" "/floatingips/{floatingip_id}"),
+        &["vpc:floatingIps:get"],
+    ),
+    row(
+        OpId::NeutronFloatingIpUpdate,
+        "Map a floating IP to a port, or unmap it",
+        neutron_routes!("PUT" "/floatingips/{floatingip_id}"),
+        &["vpc:floatingIps:update"],
+    ),
+    row(
+        OpId::NeutronFloatingIpDelete,
+        "Release a floating IP",
+        neutron_routes!("DELETE" "/floatingips/{floatingip_id}"),
+        &["vpc:floatingIps:delete"],
+    ),
+    row(
         OpId::NeutronSecurityGroupCreate,
         "Create a security group",
         neutron_routes!("POST" "/security-groups"),

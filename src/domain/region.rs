@@ -17,3 +17,9 @@ pub const DEFAULT_SUBNET_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a51";
 pub const DEFAULT_NEUTRON_SUBNET_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a52";
 /// The default network's name, as Neutron and Nova's `addresses` show it.
 pub const DEFAULT_NETWORK_NAME: &str = "private";
+/// The external network floating IPs come from, and its one subnet.
+pub const EXTERNAL_NETWORK_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a53";
+pub const EXTERNAL_SUBNET_ID: &str = "5b4f2a3c-7d1e-4f60-8a9b-0c1d2e3f4a54";
+pub const EXTERNAL_NETWORK_NAME: &str = "public";
+/// 172.24.4.0/24, as DevStack's public network: 252 floating IPs.
+pub const EXTERNAL_CIDR: &str = "172.24.4.0/24";

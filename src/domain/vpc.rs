@@ -38,7 +38,28 @@ pub struct Network {
     pub vpc_id: Option<String>,
     pub admin_state_up: bool,
     pub shared: bool,
+    /// An external network (`router:external`): floating IPs come from it.
+    #[serde(default)]
+    pub external: bool,
     pub mtu: i64,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+}
+
+/// A floating IP: an address of an external network, held by a project
+/// and mapped to one port's fixed address when associated. Its address is
+/// a port of the external network that no project lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FloatingIp {
+    pub id: String,
+    pub project_id: String,
+    pub floating_network_id: String,
+    pub floating_ip_address: String,
+    /// The external network's port that holds the address.
+    pub address_port_id: String,
+    pub port_id: Option<String>,
+    pub fixed_ip_address: Option<String>,
+    pub description: String,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
 }
@@ -172,6 +193,10 @@ pub mod codes {
     pub const PORT_NOT_FOUND: &str = "VPC.2501";
     pub const PORT_IN_USE: &str = "VPC.2502";
     pub const ADDRESS_IN_USE: &str = "VPC.2503";
+    /// Floating IPs (Huawei's EIP codes, VPC.13xx, are UNCONFIRMED).
+    pub const FLOATING_INVALID: &str = "VPC.1301";
+    pub const FLOATING_NOT_FOUND: &str = "VPC.1302";
+    pub const FLOATING_IN_USE: &str = "VPC.1303";
     /// UNCONFIRMED.
     pub const GROUP_INVALID: &str = "VPC.0601";
     /// UNCONFIRMED.
@@ -206,6 +231,13 @@ pub fn subnet_not_found(id: &str) -> ControlError {
     ControlError::NotFound {
         code: codes::NEUTRON_SUBNET_NOT_FOUND,
         message: format!("Subnet {id} could not be found."),
+    }
+}
+
+pub fn floating_ip_not_found(id: &str) -> ControlError {
+    ControlError::NotFound {
+        code: codes::FLOATING_NOT_FOUND,
+        message: format!("Floating IP {id} could not be found"),
     }
 }
 

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AddressRange, AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, Grant, Group,
+    AddressRange, AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, FloatingIp, Grant, Group,
     InstanceAction, Job, JobStepRecord, LockRecord, Network, Page, Port, Project, Removal, SecurityGroup,
     SecurityGroupRule, Server, ServerFilter, Subnet, TokenRecord, User, Volume, Vpc,
 };
@@ -289,6 +289,16 @@ pub trait NetworkStore: Send + Sync {
     async fn rules_of(&self, group_id: &str) -> ControlResult<Vec<SecurityGroupRule>>;
     async fn list_rules(&self, project_id: &str) -> ControlResult<Vec<SecurityGroupRule>>;
     async fn delete_rule(&self, id: &str) -> ControlResult<Removal>;
+
+    /// Creates or replaces a floating IP; false (nothing written) when it
+    /// would map to a port another floating IP maps to.
+    async fn put_floating_ip(&self, f: &FloatingIp) -> ControlResult<bool>;
+    async fn get_floating_ip(&self, id: &str) -> ControlResult<Option<FloatingIp>>;
+    async fn list_floating_ips(&self, project_id: &str) -> ControlResult<Vec<FloatingIp>>;
+    /// The floating IPs mapped to these ports.
+    async fn floating_ips_of(&self, port_ids: &[String]) -> ControlResult<Vec<FloatingIp>>;
+    /// Deletes the floating IP and releases its address port.
+    async fn delete_floating_ip(&self, id: &str) -> ControlResult<Removal>;
 }
 
 /// How far a batch's sub-jobs are.

@@ -329,3 +329,35 @@ def test_huawei_vpc_bad_input(vpc_client):
     assert e.status_code == 400 and "overlaps" in e.error_msg, e
     e = hw_error(c.show_subnet, vm.ShowSubnetRequest(subnet_id=str(uuid.uuid4())))
     assert e.status_code == 404, e
+
+
+def test_cli_floating_ip_on_a_server(cli, conn):
+    srv = _name("fipsrv")
+    cli.json("server", "create", "--image", IMAGE_EULER, "--flavor", "s6.small.1", "--nic", "auto",
+             "--wait", srv)
+    fip = cli.json("floating", "ip", "create", "public")
+    try:
+        assert fip["floating_ip_address"].startswith("172.24.4."), fip
+        assert fip["port_id"] is None and fip["status"] == "DOWN"
+        cli.run("server", "add", "floating", "ip", srv, fip["floating_ip_address"])
+        shown = cli.json("floating", "ip", "show", fip["id"])
+        server = conn.compute.find_server(srv)
+        port = next(conn.network.ports(device_id=server.id))
+        assert shown["port_id"] == port.id and shown["fixed_ip_address"] == port.fixed_ips[0]["ip_address"]
+        listed = cli.json("floating", "ip", "list")
+        assert fip["id"] in [f["ID"] for f in listed]
+        # One floating IP per port.
+        other = conn.network.create_ip(floating_network_id=fip["floating_network_id"])
+        from openstack import exceptions
+        with pytest.raises(exceptions.ConflictException):
+            conn.network.update_ip(other, port_id=port.id)
+        conn.network.delete_ip(other)
+        cli.run("server", "remove", "floating", "ip", srv, fip["floating_ip_address"])
+        assert cli.json("floating", "ip", "show", fip["id"])["port_id"] is None
+        # Only an external network hands out floating IPs.
+        with pytest.raises(exceptions.BadRequestException, match="external"):
+            conn.network.create_ip(floating_network_id=SUBNET_ID)
+    finally:
+        cli.run("floating", "ip", "delete", fip["id"], check=False)
+        cli.run("server", "delete", "--wait", srv, check=False)
+    assert fip["id"] not in [f["ID"] for f in cli.json("floating", "ip", "list")]

@@ -10,10 +10,12 @@ use serde_json::{json, Map, Value};
 use super::{filtered, flag, int, known_keys, no_content, ok, page, required, stamp, text, wrapped};
 use crate::api::{errors, ApiResult, AppState, Req};
 use crate::catalog::OpId;
-use crate::control::service::{NetworkChange, NewNetwork, NewPortSpec, NewRule, NewSubnet, SubnetChange};
+use crate::control::service::{
+    NetworkChange, NewFloatingIp, NewNetwork, NewPortSpec, NewRule, NewSubnet, SubnetChange,
+};
 use crate::domain::vpc::codes;
 use crate::domain::{
-    AllocationPool, ControlError, ControlResult, Network, Port, SecurityGroup, SecurityGroupRule, Subnet,
+    AllocationPool, ControlError, ControlResult, FloatingIp, Network, Port, SecurityGroup, SecurityGroupRule, Subnet,
 };
 
 /// The codes bad Neutron input carries (any maps to `HTTPBadRequest`).
@@ -30,6 +32,7 @@ const EXTENSIONS: &[(&str, &str)] = &[
     ("standard-attr-description", "standard-attr-description"),
     ("standard-attr-timestamp", "Resource timestamps"),
     ("project-id", "project_id field enabled"),
+    ("external-net", "Neutron external network"),
 ];
 
 pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
@@ -288,6 +291,70 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
             svc.delete_port(c, req.param("port_id")).await?;
             no_content()
         }
+        OpId::NeutronFloatingIpCreate => {
+            let code = codes::FLOATING_INVALID;
+            let b = wrapped(req, "floatingip", code)?;
+            known_keys(
+                &b,
+                &[
+                    "floating_network_id",
+                    "port_id",
+                    "fixed_ip_address",
+                    "floating_ip_address",
+                    "description",
+                    "tenant_id",
+                    "project_id",
+                    "subnet_id",
+                    "dns_name",
+                    "dns_domain",
+                ],
+                code,
+            )?;
+            own_project(&b, req)?;
+            let f = svc
+                .create_floating_ip(
+                    c,
+                    NewFloatingIp {
+                        floating_network_id: required(&b, "floating_network_id", code)?,
+                        floating_ip_address: text(&b, "floating_ip_address", code)?,
+                        port_id: text(&b, "port_id", code)?,
+                        description: text(&b, "description", code)?.unwrap_or_default(),
+                    },
+                )
+                .await
+                .map_err(neutron_address_errors)?;
+            created(json!({ "floatingip": floating_view(&f) }))
+        }
+        OpId::NeutronFloatingIpList => {
+            let items = svc.floating_ips(c).await?.iter().map(floating_view).collect();
+            list(st, req, "floatingips", items)
+        }
+        OpId::NeutronFloatingIpShow => {
+            let f = svc.floating_ip(c, req.param("floatingip_id")).await?;
+            ok(json!({ "floatingip": shaped(req, floating_view(&f)) }))
+        }
+        OpId::NeutronFloatingIpUpdate => {
+            let code = codes::FLOATING_INVALID;
+            let b = wrapped(req, "floatingip", code)?;
+            known_keys(&b, &["port_id", "fixed_ip_address", "description"], code)?;
+            let id = req.param("floatingip_id");
+            let f = match b.get("port_id") {
+                None => svc.floating_ip(c, id).await?,
+                Some(Value::Null) => svc.map_floating_ip(c, id, None).await?,
+                Some(Value::String(p)) => svc.map_floating_ip(c, id, Some(p)).await?,
+                Some(v) => {
+                    return Err(ControlError::bad_request_code(
+                        code,
+                        format!("Invalid input for port_id. Reason: '{v}' is not a port id."),
+                    ))
+                }
+            };
+            ok(json!({ "floatingip": floating_view(&f) }))
+        }
+        OpId::NeutronFloatingIpDelete => {
+            svc.delete_floating_ip(c, req.param("floatingip_id")).await?;
+            no_content()
+        }
         OpId::NeutronSecurityGroupCreate => {
             let b = wrapped(req, "security_group", codes::GROUP_INVALID)?;
             known_keys(
@@ -516,7 +583,7 @@ fn network_view(n: &Network, subnets: &[Subnet]) -> Value {
         "subnets": subnets.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
         "shared": n.shared,
         "mtu": n.mtu,
-        "router:external": false,
+        "router:external": n.external,
         "port_security_enabled": true,
         "availability_zone_hints": [],
         "availability_zones": [crate::domain::AVAILABILITY_ZONE],
@@ -580,6 +647,28 @@ pub(super) fn port_view(p: &Port) -> Value {
         "binding:host_id": p.binding_host.clone().unwrap_or_default(),
         "port_security_enabled": true,
         "tags": [],
+        "revision_number": 1,
+    })
+}
+
+fn floating_view(f: &FloatingIp) -> Value {
+    json!({
+        "id": f.id,
+        "floating_ip_address": f.floating_ip_address,
+        "floating_network_id": f.floating_network_id,
+        "router_id": null,
+        "port_id": f.port_id,
+        "fixed_ip_address": f.fixed_ip_address,
+        "status": if f.port_id.is_some() { "ACTIVE" } else { "DOWN" },
+        "tenant_id": f.project_id,
+        "project_id": f.project_id,
+        "description": f.description,
+        "dns_name": "",
+        "dns_domain": "",
+        "port_forwardings": [],
+        "tags": [],
+        "created_at": stamp(f.created),
+        "updated_at": stamp(f.updated),
         "revision_number": 1,
     })
 }

@@ -4,6 +4,7 @@
 
 mod act;
 mod create;
+mod floating_ips;
 mod networks;
 mod ports;
 mod reads;
@@ -20,6 +21,7 @@ use crate::store::Store;
 
 pub use act::{Accepted, MAX_BATCH};
 pub use create::{CreateSpec, NicSpec, VolumeSpec, MAX_CREATE_COUNT};
+pub use floating_ips::NewFloatingIp;
 pub use networks::{
     HwSubnet, NetworkChange, NewHwSubnet, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT,
 };

@@ -242,6 +242,7 @@ impl Service {
             vpc_id: new.vpc_id,
             admin_state_up: new.admin_state_up,
             shared: false,
+            external: false,
             mtu,
             created: now,
             updated: now,

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{from_doc, key, to_doc, DbResult, SqliteStore};
-use crate::domain::{ControlResult, Network, Removal, SecurityGroup, SecurityGroupRule, Subnet, Vpc};
+use crate::domain::{ControlResult, FloatingIp, Network, Removal, SecurityGroup, SecurityGroupRule, Subnet, Vpc};
 use crate::store::NetworkStore;
 
 const VPC: &str = "SELECT doc FROM vpcs WHERE id = ?1";
@@ -56,6 +56,14 @@ const INSERT_RULE: &str = "INSERT OR IGNORE INTO security_group_rules (id, secur
     remote_group_id, identity, doc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 const DELETE_RULE: &str = "DELETE FROM security_group_rules WHERE id = ?1";
 
+const FLOATING: &str = "SELECT doc FROM floating_ips WHERE id = ?1";
+const FLOATINGS: &str = "SELECT doc FROM floating_ips WHERE project_id = ?1 ORDER BY id";
+const FLOATING_OF_PORT: &str = "SELECT doc FROM floating_ips WHERE port_id = ?1";
+const PORT_MAPPED: &str = "SELECT 1 FROM floating_ips WHERE port_id = ?1 AND id <> ?2 LIMIT 1";
+const PUT_FLOATING: &str = "INSERT INTO floating_ips (id, project_id, port_id, doc) VALUES (?1, ?2, ?3, ?4)
+    ON CONFLICT(id) DO UPDATE SET port_id = excluded.port_id, doc = excluded.doc";
+const DELETE_FLOATING: &str = "DELETE FROM floating_ips WHERE id = ?1 RETURNING doc";
+
 /// Every statement of this file, for the plan checks.
 #[cfg(test)]
 pub(super) const STATEMENTS: &[&str] = &[
@@ -89,6 +97,12 @@ pub(super) const STATEMENTS: &[&str] = &[
     RULES,
     INSERT_RULE,
     DELETE_RULE,
+    FLOATING,
+    FLOATINGS,
+    FLOATING_OF_PORT,
+    PORT_MAPPED,
+    PUT_FLOATING,
+    DELETE_FLOATING,
 ];
 
 /// The first and last address of a subnet's block, as integers.
@@ -330,6 +344,65 @@ impl NetworkStore for SqliteStore {
         let id = id.to_string();
         self.write(move |c| Ok(removed(c.prepare_cached(DELETE_RULE)?.execute([&id])?)))
             .await
+    }
+
+    async fn put_floating_ip(&self, f: &FloatingIp) -> ControlResult<bool> {
+        let (id, project, port, doc) = (f.id.clone(), f.project_id.clone(), f.port_id.clone(), to_doc(f)?);
+        self.write(move |c| {
+            if let Some(port) = &port {
+                let mapped = c
+                    .prepare_cached(PORT_MAPPED)?
+                    .query_row(params![port, id], |_| Ok(()))
+                    .optional()?
+                    .is_some();
+                if mapped {
+                    return Ok(false);
+                }
+            }
+            c.prepare_cached(PUT_FLOATING)?
+                .execute(params![id, project, port, doc])?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn get_floating_ip(&self, id: &str) -> ControlResult<Option<FloatingIp>> {
+        self.get_doc(FLOATING, key![id]).await
+    }
+
+    async fn list_floating_ips(&self, project_id: &str) -> ControlResult<Vec<FloatingIp>> {
+        self.get_docs(FLOATINGS, key![project_id]).await
+    }
+
+    async fn floating_ips_of(&self, port_ids: &[String]) -> ControlResult<Vec<FloatingIp>> {
+        let ids = port_ids.to_vec();
+        self.read(move |c| {
+            let mut out = Vec::new();
+            let mut stmt = c.prepare_cached(FLOATING_OF_PORT)?;
+            for id in &ids {
+                let docs = stmt.query_map([id], |r| r.get::<_, String>(0))?;
+                for doc in docs {
+                    out.push(from_doc(&doc?)?);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn delete_floating_ip(&self, id: &str) -> ControlResult<Removal> {
+        let id = id.to_string();
+        self.write(move |c| {
+            let doc: Option<String> = c
+                .prepare_cached(DELETE_FLOATING)?
+                .query_row([&id], |r| r.get(0))
+                .optional()?;
+            let Some(doc) = doc else { return Ok(Removal::NotFound) };
+            let f: FloatingIp = from_doc(&doc)?;
+            super::addresses::delete_port(c, &f.address_port_id)?;
+            Ok(Removal::Deleted)
+        })
+        .await
     }
 }
 

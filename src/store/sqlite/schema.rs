@@ -88,6 +88,10 @@ CREATE TABLE IF NOT EXISTS security_group_rules (id TEXT PRIMARY KEY, security_g
     UNIQUE (security_group_id, identity));
 CREATE INDEX IF NOT EXISTS security_group_rules_project ON security_group_rules(project_id);
 CREATE INDEX IF NOT EXISTS security_group_rules_remote ON security_group_rules(remote_group_id);
+CREATE TABLE IF NOT EXISTS floating_ips (id TEXT PRIMARY KEY, project_id TEXT NOT NULL, port_id TEXT,
+    doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS floating_ips_project ON floating_ips(project_id, id);
+CREATE INDEX IF NOT EXISTS floating_ips_port ON floating_ips(port_id) WHERE port_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS address_released (subnet_id TEXT NOT NULL, host_offset INTEGER NOT NULL,
     PRIMARY KEY (subnet_id, host_offset)) WITHOUT ROWID;
 "#;
@@ -145,7 +149,7 @@ pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
-    conn.execute_batch("CREATE INDEX IF NOT EXISTS ports_project ON ports(project_id)")?;
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS ports_project ON ports(project_id, id)")?;
     default_network_ports(conn)
 }
 
