@@ -67,6 +67,7 @@ fn new_port(id: String) -> NewPort {
             security_groups: Vec::new(),
             name: String::new(),
             preserve_on_delete: false,
+            floating_ip: None,
         },
         requested: None,
         range: DEFAULT_SUBNET_RANGE,

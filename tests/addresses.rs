@@ -42,6 +42,7 @@ fn port(id: &str, subnet: &str) -> Port {
         security_groups: Vec::new(),
         name: String::new(),
         preserve_on_delete: false,
+        floating_ip: None,
     }
 }
 

@@ -253,6 +253,10 @@ pub struct Port {
     /// of deleting it (Nova's `preserve_on_delete`).
     #[serde(default)]
     pub preserve_on_delete: bool,
+    /// The floating IP mapped to the port: filled when the port is read
+    /// with its server, never stored with it.
+    #[serde(skip)]
+    pub floating_ip: Option<String>,
 }
 
 /// A server as stored. `generation` increases on every change so that

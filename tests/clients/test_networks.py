@@ -344,6 +344,9 @@ def test_cli_floating_ip_on_a_server(cli, conn):
         server = conn.compute.find_server(srv)
         port = next(conn.network.ports(device_id=server.id))
         assert shown["port_id"] == port.id and shown["fixed_ip_address"] == port.fixed_ips[0]["ip_address"]
+        kinds = {(a["addr"], a["OS-EXT-IPS:type"])
+                 for a in conn.compute.get_server(server.id).addresses["private"]}
+        assert (fip["floating_ip_address"], "floating") in kinds, kinds
         listed = cli.json("floating", "ip", "list")
         assert fip["id"] in [f["ID"] for f in listed]
         # One floating IP per port.

@@ -96,7 +96,8 @@ pub fn server_view(st: &AppState, s: &Server, vols: &[Volume], ports: &[Port]) -
         // Huawei names a server's addresses by VPC; ports written before
         // networks were records kept the VPC in `network_id`.
         let key = p.vpc_id.as_ref().unwrap_or(&p.network_id);
-        addresses.entry(key.clone()).or_default().push(json!({
+        let entry = addresses.entry(key.clone()).or_default();
+        entry.push(json!({
             "version": "4",
             "addr": p.ip_address,
             "OS-EXT-IPS:type": "fixed",
@@ -104,6 +105,16 @@ pub fn server_view(st: &AppState, s: &Server, vols: &[Volume], ports: &[Port]) -
             "OS-EXT-IPS:port_id": p.id,
             "primary": p.primary,
         }));
+        if let Some(floating) = &p.floating_ip {
+            entry.push(json!({
+                "version": "4",
+                "addr": floating,
+                "OS-EXT-IPS:type": "floating",
+                "OS-EXT-IPS-MAC:mac_addr": p.mac_address,
+                "OS-EXT-IPS:port_id": p.id,
+                "primary": false,
+            }));
+        }
     }
     let volumes: Vec<Value> = vols
         .iter()

@@ -22,12 +22,21 @@ pub fn server_view(st: &AppState, req: &Req, s: &Server, vols: &[Volume], ports:
         } else {
             &p.network_name
         };
-        addresses.entry(key.clone()).or_default().push(json!({
+        let entry = addresses.entry(key.clone()).or_default();
+        entry.push(json!({
             "version": 4,
             "addr": p.ip_address,
             "OS-EXT-IPS:type": "fixed",
             "OS-EXT-IPS-MAC:mac_addr": p.mac_address,
         }));
+        if let Some(floating) = &p.floating_ip {
+            entry.push(json!({
+                "version": 4,
+                "addr": floating,
+                "OS-EXT-IPS:type": "floating",
+                "OS-EXT-IPS-MAC:mac_addr": p.mac_address,
+            }));
+        }
     }
     let volumes: Vec<Value> = vols
         .iter()

@@ -474,6 +474,7 @@ impl Service {
                         security_groups: security_groups.clone(),
                         name: String::new(),
                         preserve_on_delete: false,
+                        floating_ip: None,
                     },
                     requested: address.requested,
                     range: address.range,

@@ -55,6 +55,7 @@ impl Service {
                 security_groups: Vec::new(),
                 name: "floatingip".into(),
                 preserve_on_delete: true,
+                floating_ip: None,
             },
             requested: address.requested,
             range: address.range,

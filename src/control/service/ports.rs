@@ -56,6 +56,7 @@ impl Service {
             security_groups,
             name: spec.name,
             preserve_on_delete: true,
+            floating_ip: None,
         };
         let new = NewPort {
             port,

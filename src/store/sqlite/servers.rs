@@ -547,8 +547,24 @@ fn server_on(c: &Connection, id: &str) -> DbResult<Option<Server>> {
 }
 
 /// A server's volumes and ports, on the calling connection.
+/// A server's ports with the floating IP mapped to each, in one statement.
+const PORTS_WITH_FLOATING: &str = "SELECT p.doc, json_extract(f.doc, '$.floating_ip_address') FROM ports p
+    LEFT JOIN floating_ips f ON f.port_id = p.id WHERE p.server_id = ?1 ORDER BY p.id";
+
 fn attachments_on(c: &Connection, server_id: &str) -> DbResult<(Vec<Volume>, Vec<Port>)> {
-    Ok((docs_on(c, VOLUMES_OF, server_id)?, docs_on(c, PORTS_OF, server_id)?))
+    let mut stmt = c.prepare_cached(PORTS_WITH_FLOATING)?;
+    let rows = stmt.query_map([server_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+    })?;
+    let mut ports = Vec::new();
+    for row in rows {
+        let (doc, floating) = row?;
+        ports.push(Port {
+            floating_ip: floating,
+            ..from_doc(&doc)?
+        });
+    }
+    Ok((docs_on(c, VOLUMES_OF, server_id)?, ports))
 }
 
 /// The documents `sql` selects for one server, on the calling connection.
