@@ -144,3 +144,104 @@ async fn bad_input_is_answered_in_each_dialects_format() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body["NeutronError"].is_object(), "{}", r.body);
 }
+
+/// A network workflow: network, subnet, group, rule, and a server on them.
+/// Returns the status of each call.
+async fn network_workflow(k: &common::Kit, token: &str, tag: &str) -> Vec<(String, StatusCode)> {
+    let mut out = Vec::new();
+    let r = call(
+        k,
+        post(
+            "/network/v2.0/networks",
+            token,
+            &format!(r#"{{"network": {{"name": "{tag}"}}}}"#),
+        ),
+    )
+    .await;
+    out.push(("network".to_string(), r.status));
+    let net = r.body["network"]["id"].as_str().unwrap_or_default().to_string();
+    let subnet = format!(r#"{{"subnet": {{"network_id": "{net}", "ip_version": 4, "cidr": "192.168.5.0/24"}}}}"#);
+    out.push((
+        "subnet".into(),
+        call(k, post("/network/v2.0/subnets", token, &subnet)).await.status,
+    ));
+    let r = call(
+        k,
+        post(
+            "/network/v2.0/security-groups",
+            token,
+            &format!(r#"{{"security_group": {{"name": "{tag}"}}}}"#),
+        ),
+    )
+    .await;
+    out.push(("group".into(), r.status));
+    let group = r.body["security_group"]["id"].as_str().unwrap_or_default().to_string();
+    let rule = format!(
+        r#"{{"security_group_rule": {{"security_group_id": "{group}", "direction": "ingress", "protocol": "tcp", "port_range_min": 22, "port_range_max": 22}}}}"#
+    );
+    out.push((
+        "rule".into(),
+        call(k, post("/network/v2.0/security-group-rules", token, &rule))
+            .await
+            .status,
+    ));
+    let server = format!(
+        r#"{{"server": {{"name": "{tag}", "imageRef": "{}", "flavorRef": "s6.small.1", "networks": [{{"uuid": "{net}"}}], "security_groups": [{{"name": "{tag}"}}]}}}}"#,
+        common::IMAGE
+    );
+    out.push((
+        "server".into(),
+        call(k, post("/v2.1/servers", token, &server)).await.status,
+    ));
+    out
+}
+
+#[tokio::test]
+async fn the_suggested_policy_spans_services_and_is_exactly_enough() {
+    let k = kit().await;
+    let admin = admin_token(&k).await;
+    let uid = k.user_with("broad", &["member"], &[]).await;
+    let broad = user_token(&k, "broad").await;
+    let done = network_workflow(&k, &broad, "first").await;
+    assert!(done.iter().all(|(_, s)| s.is_success()), "{done:?}");
+
+    let r = call(&k, get(&format!("/ecsd/v1/iam/suggest?user_id={uid}"), &admin)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let policy = r.body["policy"].clone();
+    let actions: Vec<String> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    for want in [
+        "vpc:networks:create",
+        "vpc:subnets:create",
+        "vpc:securityGroups:create",
+        "vpc:securityGroupRules:create",
+    ] {
+        assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
+    }
+    assert!(actions.iter().any(|a| a.starts_with("ecs:")), "{actions:?}");
+
+    // Exactly that policy suffices for the same workflow...
+    k.user_with("least", &[], &[policy.clone()]).await;
+    let least = user_token(&k, "least").await;
+    let again = network_workflow(&k, &least, "second").await;
+    assert!(again.iter().all(|(_, s)| s.is_success()), "{again:?}");
+    // ...and without the rule action, the rule is what fails, naming it.
+    let mut fewer = policy;
+    fewer["Statement"][0]["Action"] = serde_json::json!(actions
+        .iter()
+        .filter(|a| *a != "vpc:securityGroupRules:create")
+        .collect::<Vec<_>>());
+    k.user_with("fewer", &[], &[fewer]).await;
+    let t = user_token(&k, "fewer").await;
+    let partial = network_workflow(&k, &t, "third").await;
+    let refused: Vec<&str> = partial
+        .iter()
+        .filter(|(_, s)| *s == StatusCode::FORBIDDEN)
+        .map(|(n, _)| n.as_str())
+        .collect();
+    assert_eq!(refused, ["rule"], "{partial:?}");
+}
