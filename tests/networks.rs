@@ -225,7 +225,7 @@ async fn the_suggested_policy_spans_services_and_is_exactly_enough() {
     assert!(actions.iter().any(|a| a.starts_with("ecs:")), "{actions:?}");
 
     // Exactly that policy suffices for the same workflow...
-    k.user_with("least", &[], &[policy.clone()]).await;
+    k.user_with("least", &[], std::slice::from_ref(&policy)).await;
     let least = user_token(&k, "least").await;
     let again = network_workflow(&k, &least, "second").await;
     assert!(again.iter().all(|(_, s)| s.is_success()), "{again:?}");
