@@ -198,16 +198,18 @@ async fn write_files(
     Ok(())
 }
 
-/// The region's default network, on every start if missing: the shared
-/// default VPC, its shared subnet (Neutron's network `private`) and the
-/// subnet's block, which holds a million servers.
+/// The region's networks, on every start if missing: the shared default
+/// VPC with its shared subnet (Neutron's network `private`, a block that
+/// holds a million servers), and the external network `public` floating
+/// IPs come from.
 pub async fn default_network(store: &dyn Store, owner_project: &str) -> ControlResult<()> {
     use crate::domain::{
-        AllocationPool, Network, Subnet, Vpc, DEFAULT_NETWORK_NAME, DEFAULT_NEUTRON_SUBNET_ID, DEFAULT_SUBNET_ID,
-        DEFAULT_SUBNET_RANGE, DEFAULT_VPC_CIDR, DEFAULT_VPC_ID,
+        AddressRange, Vpc, DEFAULT_NETWORK_NAME, DEFAULT_NEUTRON_SUBNET_ID, DEFAULT_SUBNET_ID, DEFAULT_SUBNET_RANGE,
+        DEFAULT_VPC_CIDR, DEFAULT_VPC_ID, EXTERNAL_CIDR, EXTERNAL_NETWORK_ID, EXTERNAL_NETWORK_NAME,
+        EXTERNAL_SUBNET_ID,
     };
-    let now = Utc::now();
     if store.get_vpc(DEFAULT_VPC_ID).await?.is_none() {
+        let now = Utc::now();
         store
             .put_vpc(&Vpc {
                 id: DEFAULT_VPC_ID.into(),
@@ -221,94 +223,80 @@ pub async fn default_network(store: &dyn Store, owner_project: &str) -> ControlR
             })
             .await?;
     }
-    if store.get_network(DEFAULT_SUBNET_ID).await?.is_none() {
-        store
-            .put_network(&Network {
-                id: DEFAULT_SUBNET_ID.into(),
-                project_id: owner_project.into(),
-                name: DEFAULT_NETWORK_NAME.into(),
-                description: "The default subnet, shared by every project.".into(),
-                vpc_id: Some(DEFAULT_VPC_ID.into()),
-                admin_state_up: true,
-                shared: true,
-                external: false,
-                mtu: 1500,
-                created: now,
-                updated: now,
-            })
-            .await?;
-    }
-    if store.get_subnet(DEFAULT_NEUTRON_SUBNET_ID).await?.is_none() {
-        let block = DEFAULT_SUBNET_RANGE;
-        let subnet = Subnet {
-            id: DEFAULT_NEUTRON_SUBNET_ID.into(),
-            network_id: DEFAULT_SUBNET_ID.into(),
-            project_id: owner_project.into(),
-            name: format!("{DEFAULT_NETWORK_NAME}-subnet"),
-            description: String::new(),
-            cidr: block.to_string(),
-            gateway_ip: Some(block.gateway().to_string()),
-            allocation_pools: vec![AllocationPool {
-                start: block.first_host().to_string(),
-                end: block.last_host().to_string(),
-            }],
-            enable_dhcp: true,
-            dns_nameservers: Vec::new(),
-            shared: true,
-            created: now,
-            updated: now,
-        };
-        store.create_subnet(&subnet, DEFAULT_VPC_ID).await?;
-    }
-    external_network(store, owner_project).await
+    let default = SharedNetwork {
+        id: DEFAULT_SUBNET_ID,
+        name: DEFAULT_NETWORK_NAME,
+        description: "The default subnet, shared by every project.",
+        vpc_id: Some(DEFAULT_VPC_ID),
+        external: false,
+        subnet_id: DEFAULT_NEUTRON_SUBNET_ID,
+        block: DEFAULT_SUBNET_RANGE,
+    };
+    ensure_shared_network(store, owner_project, &default).await?;
+    let external = SharedNetwork {
+        id: EXTERNAL_NETWORK_ID,
+        name: EXTERNAL_NETWORK_NAME,
+        description: "The external network floating IPs come from.",
+        vpc_id: None,
+        external: true,
+        subnet_id: EXTERNAL_SUBNET_ID,
+        block: AddressRange::parse(EXTERNAL_CIDR)
+            .ok_or_else(|| crate::domain::ControlError::internal("the external block is not a block"))?,
+    };
+    ensure_shared_network(store, owner_project, &external).await
 }
 
-/// The external network `public`, where floating IPs come from.
-async fn external_network(store: &dyn Store, owner_project: &str) -> ControlResult<()> {
-    use crate::domain::{
-        AddressRange, AllocationPool, Network, Subnet, EXTERNAL_CIDR, EXTERNAL_NETWORK_ID, EXTERNAL_NETWORK_NAME,
-        EXTERNAL_SUBNET_ID,
-    };
+/// A network every project may use, with its one subnet.
+struct SharedNetwork {
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    vpc_id: Option<&'static str>,
+    external: bool,
+    subnet_id: &'static str,
+    block: crate::domain::AddressRange,
+}
+
+async fn ensure_shared_network(store: &dyn Store, owner_project: &str, n: &SharedNetwork) -> ControlResult<()> {
+    use crate::domain::{AllocationPool, Network, Subnet};
     let now = Utc::now();
-    if store.get_network(EXTERNAL_NETWORK_ID).await?.is_none() {
+    if store.get_network(n.id).await?.is_none() {
         store
             .put_network(&Network {
-                id: EXTERNAL_NETWORK_ID.into(),
+                id: n.id.into(),
                 project_id: owner_project.into(),
-                name: EXTERNAL_NETWORK_NAME.into(),
-                description: "The external network floating IPs come from.".into(),
-                vpc_id: None,
+                name: n.name.into(),
+                description: n.description.into(),
+                vpc_id: n.vpc_id.map(str::to_string),
                 admin_state_up: true,
                 shared: true,
-                external: true,
+                external: n.external,
                 mtu: 1500,
                 created: now,
                 updated: now,
             })
             .await?;
     }
-    if store.get_subnet(EXTERNAL_SUBNET_ID).await?.is_none() {
-        let block = AddressRange::parse(EXTERNAL_CIDR)
-            .ok_or_else(|| crate::domain::ControlError::internal("the external block is not a block"))?;
+    if store.get_subnet(n.subnet_id).await?.is_none() {
         let subnet = Subnet {
-            id: EXTERNAL_SUBNET_ID.into(),
-            network_id: EXTERNAL_NETWORK_ID.into(),
+            id: n.subnet_id.into(),
+            network_id: n.id.into(),
             project_id: owner_project.into(),
-            name: format!("{EXTERNAL_NETWORK_NAME}-subnet"),
+            name: format!("{}-subnet", n.name),
             description: String::new(),
-            cidr: block.to_string(),
-            gateway_ip: Some(block.gateway().to_string()),
+            cidr: n.block.to_string(),
+            gateway_ip: Some(n.block.gateway().to_string()),
             allocation_pools: vec![AllocationPool {
-                start: block.first_host().to_string(),
-                end: block.last_host().to_string(),
+                start: n.block.first_host().to_string(),
+                end: n.block.last_host().to_string(),
             }],
-            enable_dhcp: false,
+            enable_dhcp: !n.external,
             dns_nameservers: Vec::new(),
             shared: true,
             created: now,
             updated: now,
         };
-        store.create_subnet(&subnet, EXTERNAL_NETWORK_ID).await?;
+        store.create_subnet(&subnet, n.vpc_id.unwrap_or(n.id)).await?;
     }
     Ok(())
 }
