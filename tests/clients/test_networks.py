@@ -101,7 +101,10 @@ def test_security_group_rules(conn):
         s = conn.compute.create_server(name=_name("sg"), image_id=IMAGE_EULER, flavor_id=flavor.id,
                                        networks="auto", security_groups=[{"name": g.name}])
         nova_wait(conn, s.id, "ACTIVE")
+        with pytest.raises(exceptions.ConflictException, match="in use"):
+            conn.network.delete_security_group(g.id)
         conn.compute.delete_server(s.id)
+        conn.compute.wait_for_delete(s, wait=60)
         with pytest.raises(exceptions.BadRequestException, match="not found"):
             conn.compute.create_server(name=_name("sg"), image_id=IMAGE_EULER, flavor_id=flavor.id,
                                        networks="auto", security_groups=[{"name": "no-such"}])

@@ -135,6 +135,20 @@ impl Service {
                 "Insufficient rights for removing the default security group.".to_string(),
             ));
         }
+        // A port still in the group keeps it (checked before the delete,
+        // not in its transaction: a port made meanwhile may still name it).
+        if self
+            .store
+            .list_ports(&caller.project_id)
+            .await?
+            .iter()
+            .any(|p| p.security_groups.iter().any(|g| g == id))
+        {
+            return Err(vpc::in_use(
+                codes::GROUP_IN_USE,
+                format!("Security Group {id} in use: a port is in it."),
+            ));
+        }
         match self.store.delete_security_group(id).await? {
             Removal::Deleted => Ok(()),
             Removal::NotFound => Err(vpc::security_group_not_found(id)),
