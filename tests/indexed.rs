@@ -125,6 +125,7 @@ async fn the_request_and_engine_paths_never_scan_a_growing_table() {
         "/network/v2.0/floatingips".to_string(),
         format!("/v1/{p}/vpcs"),
         format!("/v1/{p}/subnets"),
+        format!("/volume/v3/{p}/volumes/detail"),
     ] {
         let r = call(&k, get(&path, &t)).await;
         assert_eq!(r.status, 200, "{path}: {}", r.body);

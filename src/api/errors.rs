@@ -21,6 +21,8 @@ pub enum Dialect {
     Neutron,
     /// Huawei VPC v1 (`{"code","message"}`).
     Vpc,
+    /// Cinder v3: Nova's fault format.
+    Cinder,
 }
 
 pub fn status_of(e: &ControlError, dialect: Dialect) -> StatusCode {
@@ -195,6 +197,7 @@ pub fn for_dialect(dialect: Dialect, e: &ControlError) -> Response {
         Dialect::Glance => glance(e),
         Dialect::Neutron => neutron(e),
         Dialect::Vpc => vpc(e),
+        Dialect::Cinder => nova(e),
     }
 }
 

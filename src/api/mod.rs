@@ -17,6 +17,7 @@ pub mod nova;
 mod pipeline;
 mod router;
 pub mod versions;
+pub mod volume;
 
 pub use pipeline::set_request_id;
 pub use router::router;

@@ -11,7 +11,7 @@ use axum::response::Response;
 
 use super::errors::{self, Dialect};
 use super::microversion::{self, Microversion};
-use super::{auth, huawei, images, network, new_request_id, nova, AppState, Req};
+use super::{auth, huawei, images, network, new_request_id, nova, volume, AppState, Req};
 use crate::catalog::{Endpoint, OpId};
 use crate::domain::{ControlError, RequestTrace};
 
@@ -98,6 +98,8 @@ pub(super) async fn fallback(req: Request) -> Response {
     let request_id = new_request_id();
     let mut resp = if path.starts_with("/v1") {
         errors::gateway_not_found(&request_id)
+    } else if path.starts_with("/volume") {
+        errors::nova_status(StatusCode::NOT_FOUND, "The resource could not be found.")
     } else if path.starts_with("/network") || path.starts_with("/v2.0") {
         errors::neutron_status(StatusCode::NOT_FOUND, "NotFound", "The resource could not be found.")
     } else if path.starts_with("/v3") {
@@ -215,6 +217,7 @@ async fn prepare_and_run(
         Dialect::Glance => images::handle_glance(st, endpoint, &req).await,
         Dialect::Neutron => network::neutron::handle(st, op, &req).await,
         Dialect::Vpc => network::vpc::handle(st, op, &req).await,
+        Dialect::Cinder => volume::handle(st, op, &req).await,
         Dialect::Keystone => Err(ControlError::internal("keystone routes are not catalog routes")),
     };
     let mut resp = result.unwrap_or_else(|e| errors::for_dialect(dialect, &e));
@@ -233,6 +236,7 @@ fn dialect_of(endpoint: Endpoint) -> Dialect {
         GlanceImages | GlanceImage => Dialect::Glance,
         Neutron => Dialect::Neutron,
         Vpc => Dialect::Vpc,
+        Cinder => Dialect::Cinder,
         _ => Dialect::Nova,
     }
 }

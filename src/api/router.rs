@@ -67,6 +67,7 @@ fn method_router(op: &'static Operation, route: &Route) -> MethodRouter<Arc<AppS
         Endpoint::ComputeVersion20 => on(filter, versions::version_20),
         Endpoint::ImageVersions => on(filter, versions::glance_versions),
         Endpoint::NetworkVersions => on(filter, versions::network_versions),
+        Endpoint::VolumeVersions => on(filter, versions::volume_versions),
         Endpoint::AdminFaults => on(filter, admin::faults),
         Endpoint::AdminExplain => on(filter, admin::explain),
         Endpoint::AdminSuggest => on(filter, admin::suggest),

@@ -105,3 +105,15 @@ pub(super) async fn network_versions(State(st): State<Arc<AppState>>, uri: axum:
     let versions = json!([{"id": "v2.0", "status": "CURRENT", "links": [{"rel": "self", "href": href}]}]);
     (StatusCode::OK, Json(json!({ "versions": versions }))).into_response()
 }
+
+/// Cinder's version list: v3.0 only, no microversions beyond it.
+pub(super) async fn volume_versions(State(st): State<Arc<AppState>>) -> Response {
+    let href = format!("{}/volume/v3/", st.public_url);
+    let versions = json!([{
+        "id": "v3.0", "status": "CURRENT", "version": "3.0", "min_version": "3.0",
+        "updated": "2024-01-01T00:00:00Z",
+        "links": [{"rel": "self", "href": href}],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.volume+json;version=3"}],
+    }]);
+    (StatusCode::OK, Json(json!({ "versions": versions }))).into_response()
+}

@@ -9,9 +9,9 @@ fn is_compute(o: &Operation) -> bool {
     o.id <= OpId::ImageShow
 }
 
-/// The network rows: Huawei VPC and Neutron.
+/// The network and block storage rows: Huawei VPC, Neutron and Cinder.
 fn is_network(o: &Operation) -> bool {
-    (OpId::VpcCreate..=OpId::NeutronRuleDelete).contains(&o.id)
+    (OpId::VpcCreate..=OpId::CinderTypeList).contains(&o.id)
 }
 
 fn routes_text(o: &Operation, sep: &str) -> String {
@@ -82,7 +82,7 @@ pub fn identity_table() -> String {
     rows_table(|o| !is_compute(o) && !is_network(o))
 }
 
-/// The network rows (Huawei VPC and Neutron): the second table `ecsd
+/// The network and block storage rows (Huawei VPC, Neutron, Cinder): the second table `ecsd
 /// catalog` prints.
 pub fn network_table() -> String {
     rows_table(is_network)

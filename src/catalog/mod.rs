@@ -6,7 +6,7 @@
 //! access tests all read this table.
 //!
 //! The rows live with their API family ([`huawei`], [`nova`], [`images`],
-//! [`network`], [`identity`], [`platform`]); [`CATALOG`] is all of them in one array,
+//! [`network`], [`volume`], [`identity`], [`platform`]); [`CATALOG`] is all of them in one array,
 //! checked at compile time to hold exactly one row per [`OpId`], at the
 //! position of its discriminant, so [`op`] is an index and cannot miss.
 
@@ -19,6 +19,7 @@ pub mod network;
 pub mod nova;
 mod op_id;
 pub mod platform;
+pub mod volume;
 
 pub use admission::admit;
 pub use docs::{identity_table, markdown_table, network_table, permissions_table};
@@ -64,6 +65,10 @@ pub enum Endpoint {
     Neutron,
     /// Neutron's version documents.
     NetworkVersions,
+    /// Cinder v3; the row names the call.
+    Cinder,
+    /// Cinder's version documents.
+    VolumeVersions,
     /// Keystone and Huawei IAM management; the row names the call.
     Identity(IdentityEndpoint),
     /// Keystone's discovery document and token API.
@@ -361,6 +366,7 @@ const ROW_COUNT: usize = huawei::ROWS.len()
     + nova::ROWS.len()
     + images::ROWS.len()
     + network::ROWS.len()
+    + volume::ROWS.len()
     + identity::ROWS.len()
     + platform::ROWS.len();
 
@@ -370,11 +376,12 @@ pub static CATALOG: [Operation; ROW_COUNT] = concat_rows();
 // Evaluated only at compile time, into the static: no stack is involved.
 #[allow(clippy::large_stack_arrays)]
 const fn concat_rows() -> [Operation; ROW_COUNT] {
-    let families: [&[Operation]; 6] = [
+    let families: [&[Operation]; 7] = [
         huawei::ROWS,
         nova::ROWS,
         images::ROWS,
         network::ROWS,
+        volume::ROWS,
         identity::ROWS,
         platform::ROWS,
     ];

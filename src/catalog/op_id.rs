@@ -131,6 +131,14 @@ op_ids! {
     NeutronRuleList = "neutron.securityGroupRules.list",
     NeutronRuleShow = "neutron.securityGroupRules.get",
     NeutronRuleDelete = "neutron.securityGroupRules.delete",
+    // ---- block storage: Cinder v3 ----
+    VolumeVersions = "versions.volume",
+    CinderVolumeCreate = "cinder.volumes.create",
+    CinderVolumeList = "cinder.volumes.list",
+    CinderVolumeShow = "cinder.volumes.get",
+    CinderVolumeUpdate = "cinder.volumes.update",
+    CinderVolumeDelete = "cinder.volumes.delete",
+    CinderTypeList = "cinder.types.list",
     // ---- identity: users ----
     IamListUsers = "iam.users.list",
     IamCreateUser = "iam.users.create",

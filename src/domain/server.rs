@@ -221,6 +221,15 @@ pub struct Volume {
     pub status: String,
     pub host: Option<String>,
     pub delete_on_termination: bool,
+    /// The name and description a volume made through the block storage
+    /// API carries; empty for a server's own volumes.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// When it was made; volumes written before this field have none.
+    #[serde(default)]
+    pub created: Option<DateTime<Utc>>,
 }
 
 /// A network port of a server (the `vpc:` resources): on a network (the

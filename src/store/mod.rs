@@ -210,6 +210,8 @@ pub trait ServerStore: Send + Sync {
     async fn volumes_of(&self, server_id: &str) -> ControlResult<Vec<Volume>>;
     async fn get_volume(&self, id: &str) -> ControlResult<Option<Volume>>;
     async fn put_volume(&self, v: &Volume) -> ControlResult<()>;
+    /// A project's volumes, attached or not.
+    async fn list_volumes(&self, project_id: &str) -> ControlResult<Vec<Volume>>;
     async fn delete_volume(&self, id: &str) -> ControlResult<()>;
     async fn ports_of(&self, server_id: &str) -> ControlResult<Vec<Port>>;
     /// A server's volumes and ports, read together.

@@ -367,3 +367,29 @@ def test_cli_floating_ip_on_a_server(cli, conn):
         cli.run("floating", "ip", "delete", fip["id"], check=False)
         cli.run("server", "delete", "--wait", srv, check=False)
     assert fip["id"] not in [f["ID"] for f in cli.json("floating", "ip", "list")]
+
+
+# ---- block storage through the CLI and openstacksdk -------------------------------------
+
+def test_volumes_made_listed_and_deleted(cli, conn, nova_servers):
+    from openstack import exceptions
+
+    made = cli.json("volume", "create", "--size", "20", "--type", "SAS", _name("data"))
+    assert made["status"] == "available" and made["size"] == 20 and made["type"] == "SAS"
+    types = [t["Name"] for t in cli.json("volume", "type", "list")]
+    assert set(types) == {"SATA", "SAS", "SSD", "GPSSD", "ESSD"}
+    listed = {v["ID"]: v for v in cli.json("volume", "list")}
+    assert listed[made["id"]]["Status"] == "available"
+    # A server's own system volume is listed too, in use, and cannot be deleted.
+    sid = nova_servers().id
+    system = [v for v in conn.block_storage.volumes()
+              if any(a["server_id"] == sid for a in v.attachments)]
+    assert len(system) == 1 and system[0].status == "in-use" and system[0].is_bootable
+    with pytest.raises(exceptions.BadRequestException, match="in-use"):
+        conn.block_storage.delete_volume(system[0].id)
+    with pytest.raises(exceptions.NotFoundException):
+        conn.block_storage.create_volume(size=1, volume_type="NVME")
+    with pytest.raises(exceptions.BadRequestException):
+        conn.block_storage.create_volume(size=0)
+    cli.run("volume", "delete", made["id"])
+    assert made["id"] not in [v["ID"] for v in cli.json("volume", "list")]

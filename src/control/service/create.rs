@@ -435,6 +435,9 @@ impl Service {
                     status: "creating".into(),
                     host: None,
                     delete_on_termination: n == 0 || v.delete_on_termination,
+                    name: String::new(),
+                    description: String::new(),
+                    created: Some(now),
                 });
                 device = (device as u8 + 1) as char;
             }

@@ -9,6 +9,7 @@ mod networks;
 mod ports;
 mod reads;
 mod security_groups;
+mod volumes;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ pub use networks::{
 };
 pub use ports::NewPortSpec;
 pub use security_groups::{NewRule, DEFAULT_GROUP};
+pub use volumes::{NewVolume, MAX_VOLUME_GB, VOLUME_TYPES};
 
 pub struct Service {
     pub store: Arc<dyn Store>,

@@ -317,6 +317,9 @@ async fn create_system_volume(cx: &mut StepCx<'_>, image_id: &str) -> Result<(),
             status: "available".into(),
             host: None,
             delete_on_termination: true,
+            name: String::new(),
+            description: String::new(),
+            created: Some(chrono::Utc::now()),
         };
         cx.store.put_volume(&vol).await?;
     }

@@ -150,6 +150,21 @@ pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
         )?;
     }
     conn.execute_batch("CREATE INDEX IF NOT EXISTS ports_project ON ports(project_id, id)")?;
+    let has_volume_project: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info('volumes') WHERE name = 'project_id'",
+        [],
+        |r| r.get(0),
+    )?;
+    if has_volume_project == 0 {
+        // The block storage API lists a project's volumes.
+        conn.execute_batch(
+            "BEGIN;
+             ALTER TABLE volumes ADD COLUMN project_id TEXT;
+             UPDATE volumes SET project_id = json_extract(doc, '$.project_id');
+             COMMIT;",
+        )?;
+    }
+    conn.execute_batch("CREATE INDEX IF NOT EXISTS volumes_project ON volumes(project_id, id)")?;
     default_network_ports(conn)
 }
 

@@ -182,12 +182,12 @@ pub(super) fn write_action(c: &Connection, a: &ActionRow) -> DbResult<()> {
     Ok(())
 }
 
-fn write_volume(c: &Connection, id: &str, server_id: Option<&str>, doc: &str) -> DbResult<()> {
+fn write_volume(c: &Connection, v: &Volume, doc: &str) -> DbResult<()> {
     c.prepare_cached(
-        "INSERT INTO volumes (id, server_id, doc) VALUES (?1, ?2, ?3)
+        "INSERT INTO volumes (id, server_id, doc, project_id) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET server_id = excluded.server_id, doc = excluded.doc",
     )?
-    .execute(params![id, server_id, doc])?;
+    .execute(params![v.id, v.server_id, doc, v.project_id])?;
     Ok(())
 }
 
@@ -271,7 +271,7 @@ impl ServerStore for SqliteStore {
         let servers = servers.iter().map(ServerRow::of).collect::<ControlResult<Vec<_>>>()?;
         let volumes = volumes
             .iter()
-            .map(|v| Ok((v.id.clone(), v.server_id.clone(), to_doc(v)?)))
+            .map(|v| Ok((v.clone(), to_doc(v)?)))
             .collect::<ControlResult<Vec<_>>>()?;
         let ports = ports.to_vec();
         let jobs = jobs.iter().map(JobRow::of).collect::<ControlResult<Vec<_>>>()?;
@@ -281,8 +281,8 @@ impl ServerStore for SqliteStore {
             for (i, s) in servers.iter().enumerate() {
                 insert_server(c, s, first + i as i64)?;
             }
-            for (id, server_id, doc) in &volumes {
-                write_volume(c, id, server_id.as_deref(), doc)?;
+            for (v, doc) in &volumes {
+                write_volume(c, v, doc)?;
             }
             // Each port is written before the next is assigned, so it sees it.
             let mut written = Vec::with_capacity(ports.len());
@@ -410,9 +410,16 @@ impl ServerStore for SqliteStore {
     }
 
     async fn put_volume(&self, v: &Volume) -> ControlResult<()> {
-        let (id, server_id, doc) = (v.id.clone(), v.server_id.clone(), to_doc(v)?);
-        self.write(move |c| write_volume(c, &id, server_id.as_deref(), &doc))
-            .await
+        let (v, doc) = (v.clone(), to_doc(v)?);
+        self.write(move |c| write_volume(c, &v, &doc)).await
+    }
+
+    async fn list_volumes(&self, project_id: &str) -> ControlResult<Vec<Volume>> {
+        self.get_docs(
+            "SELECT doc FROM volumes WHERE project_id = ?1 ORDER BY id",
+            key![project_id],
+        )
+        .await
     }
 
     async fn delete_volume(&self, id: &str) -> ControlResult<()> {
