@@ -4,6 +4,7 @@
 //! rendered items, as both APIs filter on their own attribute names.
 
 pub mod neutron;
+mod neutron_views;
 pub mod vpc;
 
 use chrono::{DateTime, Utc};

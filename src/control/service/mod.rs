@@ -5,6 +5,7 @@
 mod act;
 mod create;
 mod floating_ips;
+mod hw_subnets;
 mod networks;
 mod ports;
 mod reads;
@@ -23,9 +24,8 @@ use crate::store::Store;
 pub use act::{Accepted, MAX_BATCH};
 pub use create::{CreateSpec, NicSpec, VolumeSpec, MAX_CREATE_COUNT};
 pub use floating_ips::NewFloatingIp;
-pub use networks::{
-    HwSubnet, NetworkChange, NewHwSubnet, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT,
-};
+pub use hw_subnets::{HwSubnet, NewHwSubnet};
+pub use networks::{NetworkChange, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT};
 pub use ports::NewPortSpec;
 pub use security_groups::{NewRule, DEFAULT_GROUP};
 pub use volumes::{NewVolume, MAX_VOLUME_GB, VOLUME_TYPES};

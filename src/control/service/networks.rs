@@ -4,8 +4,8 @@
 //! caller may see (another project's is not found), the input checked,
 //! then written.
 //!
-//! A Huawei subnet is a network with one subnet (`HwSubnet`); its id is the
-//! network's. Neutron sees the same records as networks and subnets.
+//! Neutron sees the records as networks and subnets; Huawei's subnets
+//! (a network with one subnet) are in `hw_subnets.rs`.
 
 use chrono::Utc;
 
@@ -71,25 +71,6 @@ pub struct SubnetChange {
     pub description: Option<String>,
     pub enable_dhcp: Option<bool>,
     pub dns_nameservers: Option<Vec<String>>,
-}
-
-/// A new Huawei subnet: a network of `vpc_id` with one subnet.
-#[derive(Debug, Clone, Default)]
-pub struct NewHwSubnet {
-    pub vpc_id: String,
-    pub name: String,
-    pub description: String,
-    pub cidr: String,
-    pub gateway_ip: String,
-    pub dhcp_enable: bool,
-    pub dns_nameservers: Vec<String>,
-}
-
-/// A Huawei subnet as both halves of it.
-#[derive(Debug, Clone)]
-pub struct HwSubnet {
-    pub network: Network,
-    pub subnet: Subnet,
 }
 
 /// Neutron's default MTU.
@@ -212,7 +193,7 @@ impl Service {
         self.new_network(caller, new).await
     }
 
-    async fn new_network(&self, caller: &Caller, new: NewNetwork) -> ControlResult<Network> {
+    pub(super) async fn new_network(&self, caller: &Caller, new: NewNetwork) -> ControlResult<Network> {
         if let Some(vpc_id) = &new.vpc_id {
             self.visible_vpc(caller, vpc_id).await?;
         }
@@ -284,7 +265,7 @@ impl Service {
         self.remove_network(&n).await
     }
 
-    async fn remove_network(&self, n: &Network) -> ControlResult<()> {
+    pub(super) async fn remove_network(&self, n: &Network) -> ControlResult<()> {
         match self.store.delete_network(&n.id).await? {
             Removal::Deleted => Ok(()),
             Removal::NotFound => Err(vpc::network_not_found(&n.id)),
@@ -305,7 +286,7 @@ impl Service {
         }
     }
 
-    async fn owned_network(&self, caller: &Caller, id: &str) -> ControlResult<Network> {
+    pub(super) async fn owned_network(&self, caller: &Caller, id: &str) -> ControlResult<Network> {
         match self.store.get_network(id).await? {
             Some(n) if n.project_id == caller.project_id => Ok(n),
             _ => Err(vpc::network_not_found(id)),
@@ -323,7 +304,7 @@ impl Service {
         self.new_subnet(caller, &network, new).await
     }
 
-    async fn new_subnet(&self, caller: &Caller, network: &Network, new: NewSubnet) -> ControlResult<Subnet> {
+    pub(super) async fn new_subnet(&self, caller: &Caller, network: &Network, new: NewSubnet) -> ControlResult<Subnet> {
         let block = vpc::block(codes::SUBNET_INVALID, &new.cidr)?;
         if let Some(vpc_id) = &network.vpc_id {
             let v = self.visible_vpc(caller, vpc_id).await?;
@@ -414,132 +395,10 @@ impl Service {
             _ => Err(vpc::subnet_not_found(id)),
         }
     }
-
-    // ------------------------------------------------------ Huawei subnets
-
-    /// Huawei's subnet create: the network and its subnet, the network
-    /// removed again when the subnet is refused.
-    pub async fn create_hw_subnet(&self, caller: &Caller, new: NewHwSubnet) -> ControlResult<HwSubnet> {
-        let v = self.visible_vpc(caller, &new.vpc_id).await?;
-        check_name(codes::SUBNET_INVALID, &new.name)?;
-        let block = vpc::block(codes::SUBNET_INVALID, &new.cidr)?;
-        if new
-            .gateway_ip
-            .parse()
-            .ok()
-            .and_then(|g| block.offset(g).or((g == block.gateway()).then_some(0)))
-            .is_none()
-        {
-            return Err(vpc::invalid(
-                codes::SUBNET_INVALID,
-                format!(
-                    "Invalid input for gateway_ip. Reason: {} is not a host of {}.",
-                    new.gateway_ip, new.cidr
-                ),
-            ));
-        }
-        let network = self
-            .new_network(
-                caller,
-                NewNetwork {
-                    name: new.name.clone(),
-                    description: new.description.clone(),
-                    admin_state_up: true,
-                    mtu: None,
-                    vpc_id: Some(v.id.clone()),
-                },
-            )
-            .await?;
-        let subnet = self
-            .new_subnet(
-                caller,
-                &network,
-                NewSubnet {
-                    network_id: network.id.clone(),
-                    name: new.name,
-                    description: new.description,
-                    cidr: new.cidr,
-                    gateway_ip: Some(Some(new.gateway_ip)),
-                    allocation_pools: Vec::new(),
-                    enable_dhcp: new.dhcp_enable,
-                    dns_nameservers: new.dns_nameservers,
-                },
-            )
-            .await;
-        match subnet {
-            Ok(subnet) => Ok(HwSubnet { network, subnet }),
-            Err(e) => {
-                self.store.delete_network(&network.id).await?;
-                Err(e)
-            }
-        }
-    }
-
-    pub async fn hw_subnet(&self, caller: &Caller, id: &str) -> ControlResult<HwSubnet> {
-        let network = self.visible_network(caller, id).await?;
-        self.hw_subnet_of(network)
-            .await?
-            .ok_or_else(|| vpc::network_not_found(id))
-    }
-
-    /// Every network of a VPC with its subnet, optionally of one VPC.
-    pub async fn hw_subnets(&self, caller: &Caller, vpc_id: Option<&str>) -> ControlResult<Vec<HwSubnet>> {
-        let mut out = Vec::new();
-        for n in self.store.list_networks(&caller.project_id).await? {
-            if n.vpc_id.is_none() || (vpc_id.is_some() && n.vpc_id.as_deref() != vpc_id) {
-                continue;
-            }
-            if let Some(s) = self.hw_subnet_of(n).await? {
-                out.push(s);
-            }
-        }
-        Ok(out)
-    }
-
-    pub async fn update_hw_subnet(
-        &self,
-        caller: &Caller,
-        vpc_id: &str,
-        id: &str,
-        change: SubnetChange,
-    ) -> ControlResult<HwSubnet> {
-        let mut network = self.owned_network(caller, id).await?;
-        if network.vpc_id.as_deref() != Some(vpc_id) {
-            return Err(vpc::network_not_found(id));
-        }
-        let Some(HwSubnet { subnet: mut s, .. }) = self.hw_subnet_of(network.clone()).await? else {
-            return Err(vpc::network_not_found(id));
-        };
-        if let Some(name) = &change.name {
-            check_name(codes::SUBNET_INVALID, name)?;
-            network.name = name.clone();
-        }
-        if let Some(d) = &change.description {
-            network.description = d.clone();
-        }
-        apply_subnet_change(&mut s, change)?;
-        network.updated = Utc::now();
-        self.store.put_network(&network).await?;
-        self.store.update_subnet(&s).await?;
-        Ok(HwSubnet { network, subnet: s })
-    }
-
-    pub async fn delete_hw_subnet(&self, caller: &Caller, vpc_id: &str, id: &str) -> ControlResult<()> {
-        let network = self.owned_network(caller, id).await?;
-        if network.vpc_id.as_deref() != Some(vpc_id) {
-            return Err(vpc::network_not_found(id));
-        }
-        self.remove_network(&network).await
-    }
-
-    async fn hw_subnet_of(&self, network: Network) -> ControlResult<Option<HwSubnet>> {
-        let subnet = self.store.subnets_of(&network.id).await?.into_iter().next();
-        Ok(subnet.map(|subnet| HwSubnet { network, subnet }))
-    }
 }
 
 /// Names: up to 64 characters (Huawei's limit for VPCs and subnets).
-fn check_name(code: &'static str, name: &str) -> ControlResult<()> {
+pub(super) fn check_name(code: &'static str, name: &str) -> ControlResult<()> {
     if name.chars().count() > 64 {
         return Err(vpc::invalid(
             code,
@@ -549,7 +408,7 @@ fn check_name(code: &'static str, name: &str) -> ControlResult<()> {
     Ok(())
 }
 
-fn apply_subnet_change(s: &mut Subnet, change: SubnetChange) -> ControlResult<()> {
+pub(super) fn apply_subnet_change(s: &mut Subnet, change: SubnetChange) -> ControlResult<()> {
     if let Some(name) = change.name {
         s.name = name;
     }

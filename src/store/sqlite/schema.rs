@@ -100,20 +100,10 @@ CREATE TABLE IF NOT EXISTS address_released (subnet_id TEXT NOT NULL, host_offse
 /// added since are added here (CREATE TABLE IF NOT EXISTS leaves old
 /// tables as they were).
 pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
-    let has_epoch: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM pragma_table_info('jobs') WHERE name = 'lease_epoch'",
-        [],
-        |r| r.get(0),
-    )?;
-    if has_epoch == 0 {
+    if lacks_column(conn, "jobs", "lease_epoch")? {
         conn.execute_batch("ALTER TABLE jobs ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0")?;
     }
-    let has_footprint: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM pragma_table_info('servers') WHERE name = 'host'",
-        [],
-        |r| r.get(0),
-    )?;
-    if has_footprint == 0 {
+    if lacks_column(conn, "servers", "host")? {
         // Placement counts servers per host and flavor; fill the columns it
         // reads from the documents, once, and count what is there.
         conn.execute_batch(
@@ -135,37 +125,31 @@ pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
              COMMIT;",
         )?;
     }
-    let has_port_project: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM pragma_table_info('ports') WHERE name = 'project_id'",
-        [],
-        |r| r.get(0),
-    )?;
-    if has_port_project == 0 {
-        // The network API lists a project's ports.
-        conn.execute_batch(
-            "BEGIN;
-             ALTER TABLE ports ADD COLUMN project_id TEXT;
-             UPDATE ports SET project_id = json_extract(doc, '$.project_id');
-             COMMIT;",
-        )?;
+    // The network and block storage APIs list a project's ports and volumes.
+    for table in ["ports", "volumes"] {
+        if lacks_column(conn, table, "project_id")? {
+            conn.execute_batch(&format!(
+                "BEGIN;
+                 ALTER TABLE {table} ADD COLUMN project_id TEXT;
+                 UPDATE {table} SET project_id = json_extract(doc, '$.project_id');
+                 COMMIT;"
+            ))?;
+        }
+        conn.execute_batch(&format!(
+            "CREATE INDEX IF NOT EXISTS {table}_project ON {table}(project_id, id)"
+        ))?;
     }
-    conn.execute_batch("CREATE INDEX IF NOT EXISTS ports_project ON ports(project_id, id)")?;
-    let has_volume_project: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM pragma_table_info('volumes') WHERE name = 'project_id'",
-        [],
-        |r| r.get(0),
-    )?;
-    if has_volume_project == 0 {
-        // The block storage API lists a project's volumes.
-        conn.execute_batch(
-            "BEGIN;
-             ALTER TABLE volumes ADD COLUMN project_id TEXT;
-             UPDATE volumes SET project_id = json_extract(doc, '$.project_id');
-             COMMIT;",
-        )?;
-    }
-    conn.execute_batch("CREATE INDEX IF NOT EXISTS volumes_project ON volumes(project_id, id)")?;
     default_network_ports(conn)
+}
+
+/// Whether a table made by an earlier version lacks a column.
+fn lacks_column(conn: &rusqlite::Connection, table: &str, column: &str) -> rusqlite::Result<bool> {
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM pragma_table_info(?1) WHERE name = ?2",
+        [table, column],
+        |r| r.get(0),
+    )?;
+    Ok(n == 0)
 }
 
 /// Ports on the default network written before networks were records named
