@@ -275,6 +275,8 @@ pub trait NetworkStore: Send + Sync {
     async fn put_security_group(&self, g: &SecurityGroup) -> ControlResult<()>;
     async fn get_security_group(&self, id: &str) -> ControlResult<Option<SecurityGroup>>;
     async fn list_security_groups(&self, project_id: &str) -> ControlResult<Vec<SecurityGroup>>;
+    /// The project's group of that name, if any (a read, no write).
+    async fn security_group_named(&self, project_id: &str, name: &str) -> ControlResult<Option<SecurityGroup>>;
     /// Creates the group with its rules unless the project already has a
     /// group of that name; returns the group that has it.
     async fn ensure_security_group(

@@ -206,8 +206,17 @@ impl Service {
         }
     }
 
-    /// The project's `default` group, made on first need.
+    /// The project's `default` group, made on first need. Read first, so
+    /// a server create (which joins it) goes to the writer only once per
+    /// project for it.
     pub async fn default_group(&self, caller: &Caller) -> ControlResult<SecurityGroup> {
+        if let Some(g) = self
+            .store
+            .security_group_named(&caller.project_id, DEFAULT_GROUP)
+            .await?
+        {
+            return Ok(g);
+        }
         let now = Utc::now();
         let g = SecurityGroup {
             id: uuid_id(),

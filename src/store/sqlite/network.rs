@@ -282,6 +282,10 @@ impl NetworkStore for SqliteStore {
         self.get_docs(GROUPS, key![project_id]).await
     }
 
+    async fn security_group_named(&self, project_id: &str, name: &str) -> ControlResult<Option<SecurityGroup>> {
+        self.get_doc(GROUP_NAMED, key![project_id, name]).await
+    }
+
     async fn ensure_security_group(
         &self,
         g: &SecurityGroup,
