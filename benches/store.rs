@@ -65,6 +65,7 @@ fn new_port(id: String) -> NewPort {
             primary: true,
             status: "DOWN".into(),
             security_groups: Vec::new(),
+            security_group_names: Vec::new(),
             name: String::new(),
             preserve_on_delete: false,
             floating_ip: None,

@@ -40,6 +40,7 @@ fn port(id: &str, subnet: &str) -> Port {
         primary: true,
         status: "DOWN".into(),
         security_groups: Vec::new(),
+        security_group_names: Vec::new(),
         name: String::new(),
         preserve_on_delete: false,
         floating_ip: None,

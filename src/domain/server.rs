@@ -255,6 +255,10 @@ pub struct Port {
     pub status: String,
     #[serde(default)]
     pub security_groups: Vec<String>,
+    /// The groups' names when the port joined them (what a server's
+    /// `security_groups` shows), in the order of `security_groups`.
+    #[serde(default)]
+    pub security_group_names: Vec<String>,
     /// The port's own name (Neutron's), empty for ports a create made.
     #[serde(default)]
     pub name: String,
@@ -266,6 +270,23 @@ pub struct Port {
     /// with its server, never stored with it.
     #[serde(skip)]
     pub floating_ip: Option<String>,
+}
+
+/// The security groups of a server's ports as (id, name), each once; a
+/// server whose ports predate group records shows `default`.
+pub fn server_groups(ports: &[Port]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for p in ports {
+        for (id, name) in p.security_groups.iter().zip(&p.security_group_names) {
+            if !out.iter().any(|(seen, _)| seen == id) {
+                out.push((id.clone(), name.clone()));
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(("default".into(), "default".into()));
+    }
+    out
 }
 
 /// A server as stored. `generation` increases on every change so that

@@ -100,7 +100,8 @@ def test_security_group_rules(conn):
         flavor = conn.compute.find_flavor("s6.small.1")
         s = conn.compute.create_server(name=_name("sg"), image_id=IMAGE_EULER, flavor_id=flavor.id,
                                        networks="auto", security_groups=[{"name": g.name}])
-        nova_wait(conn, s.id, "ACTIVE")
+        shown = nova_wait(conn, s.id, "ACTIVE")
+        assert [g["name"] for g in shown.security_groups] == [g.name]
         with pytest.raises(exceptions.ConflictException, match="in use"):
             conn.network.delete_security_group(g.id)
         conn.compute.delete_server(s.id)
@@ -288,6 +289,7 @@ def test_huawei_vpc_subnet_group_and_server(vpc_client, hw):
     sid = r.server_ids[0]
     shown = hw_wait_status(hw, sid, "ACTIVE")
     assert [a["addr"] for a in shown["addresses"][vpc.id]] == ["192.168.1.77"]
+    assert [g["id"] for g in shown["security_groups"]] == [sg.id]
 
     # In use: the subnet while the server is on it, the VPC while it has the subnet.
     e = hw_error(c.delete_subnet, vm.DeleteSubnetRequest(vpc_id=vpc.id, subnet_id=sub.id))

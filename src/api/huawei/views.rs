@@ -158,7 +158,7 @@ pub fn server_view(st: &AppState, s: &Server, vols: &[Volume], ports: &[Port]) -
         "metadata": s.metadata,
         "addresses": addresses,
         "os-extended-volumes:volumes_attached": volumes,
-        "security_groups": [{"id": "default", "name": "default"}],
+        "security_groups": crate::domain::server_groups(ports).into_iter().map(|(id, name)| json!({"id": id, "name": name})).collect::<Vec<_>>(),
         "key_name": s.key_name.clone().unwrap_or_default(),
         "user_id": s.user_id,
         "tenant_id": s.project_id,

@@ -93,7 +93,7 @@ pub fn server_view(st: &AppState, req: &Req, s: &Server, vols: &[Volume], ports:
         "OS-EXT-STS:vm_state": s.vm_state.as_str(),
         "OS-EXT-STS:power_state": s.power_state.code(),
         "os-extended-volumes:volumes_attached": volumes,
-        "security_groups": [{"name": "default"}],
+        "security_groups": crate::domain::server_groups(ports).into_iter().map(|(_, name)| json!({"name": name})).collect::<Vec<_>>(),
     });
     let Value::Object(m) = &mut v else { return v };
     if matches!(

@@ -298,9 +298,11 @@ impl Service {
 
     /// The groups a create names, each the caller's own, by id or name;
     /// the `default` group when none is named.
-    pub(super) async fn groups_for(&self, caller: &Caller, wanted: &[String]) -> ControlResult<Vec<String>> {
+    /// Each as (id, name).
+    pub(super) async fn groups_for(&self, caller: &Caller, wanted: &[String]) -> ControlResult<Vec<(String, String)>> {
         if wanted.is_empty() {
-            return Ok(vec![self.default_group(caller).await?.id]);
+            let g = self.default_group(caller).await?;
+            return Ok(vec![(g.id, g.name)]);
         }
         let mut listed: Option<Vec<crate::domain::SecurityGroup>> = None;
         let mut ids = Vec::new();
@@ -316,7 +318,7 @@ impl Service {
                 }
             };
             match found {
-                Some(g) if !ids.contains(&g.id) => ids.push(g.id),
+                Some(g) if !ids.iter().any(|(id, _)| id == &g.id) => ids.push((g.id, g.name)),
                 Some(_) => {}
                 None => {
                     return Err(ControlError::bad_request_code(
@@ -474,7 +476,8 @@ impl Service {
                         binding_host: None,
                         primary: n == 0,
                         status: "DOWN".into(),
-                        security_groups: security_groups.clone(),
+                        security_groups: security_groups.iter().map(|(id, _)| id.clone()).collect(),
+                        security_group_names: security_groups.iter().map(|(_, n)| n.clone()).collect(),
                         name: String::new(),
                         preserve_on_delete: false,
                         floating_ip: None,
@@ -521,5 +524,5 @@ struct Validated {
     flavor: Flavor,
     image: Image,
     nics: Vec<NicAddress>,
-    security_groups: Vec<String>,
+    security_groups: Vec<(String, String)>,
 }

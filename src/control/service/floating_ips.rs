@@ -53,6 +53,7 @@ impl Service {
                 primary: false,
                 status: "ACTIVE".into(),
                 security_groups: Vec::new(),
+                security_group_names: Vec::new(),
                 name: "floatingip".into(),
                 preserve_on_delete: true,
                 floating_ip: None,

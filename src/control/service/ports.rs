@@ -53,7 +53,8 @@ impl Service {
             binding_host: None,
             primary: false,
             status: "DOWN".into(),
-            security_groups,
+            security_groups: security_groups.iter().map(|(id, _)| id.clone()).collect(),
+            security_group_names: security_groups.into_iter().map(|(_, n)| n).collect(),
             name: spec.name,
             preserve_on_delete: true,
             floating_ip: None,
@@ -94,11 +95,13 @@ impl Service {
             p.name = name;
         }
         if let Some(groups) = security_groups {
-            p.security_groups = if groups.is_empty() {
+            let chosen = if groups.is_empty() {
                 Vec::new()
             } else {
                 self.groups_for(caller, &groups).await?
             };
+            p.security_groups = chosen.iter().map(|(id, _)| id.clone()).collect();
+            p.security_group_names = chosen.into_iter().map(|(_, n)| n).collect();
         }
         self.store.put_port(&p).await?;
         Ok(p)
