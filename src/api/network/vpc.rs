@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::{json, Map, Value};
 
 use super::neutron::{fixed_ip, neutron_address_errors, new_rule, strings};
-use super::neutron_views::port_view;
+use super::neutron_views::{port_view, rule_view as neutron_rule_view};
 use super::{filtered, flag, known_keys, no_content, ok, page, required, stamp, text, wrapped};
 use crate::api::{ApiResult, AppState, Req};
 use crate::catalog::OpId;
@@ -420,21 +420,27 @@ fn group_view(g: &SecurityGroup, rules: &[SecurityGroupRule]) -> Value {
     })
 }
 
+/// Huawei's rule: Neutron's, less the attributes Huawei's v1 API lacks.
 fn rule_view(r: &SecurityGroupRule) -> Value {
-    json!({
-        "id": r.id,
-        "description": r.description,
-        "security_group_id": r.security_group_id,
-        "direction": r.direction,
-        "ethertype": r.ethertype,
-        "protocol": r.protocol,
-        "port_range_min": r.port_range_min,
-        "port_range_max": r.port_range_max,
-        "remote_ip_prefix": r.remote_ip_prefix,
-        "remote_group_id": r.remote_group_id,
-        "remote_address_group_id": null,
-        "tenant_id": r.project_id,
-    })
+    const HUAWEI: &[&str] = &[
+        "id",
+        "description",
+        "security_group_id",
+        "direction",
+        "ethertype",
+        "protocol",
+        "port_range_min",
+        "port_range_max",
+        "remote_ip_prefix",
+        "remote_group_id",
+        "remote_address_group_id",
+        "tenant_id",
+    ];
+    let mut v = neutron_rule_view(r);
+    if let Some(o) = v.as_object_mut() {
+        o.retain(|k, _| HUAWEI.contains(&k.as_str()));
+    }
+    v
 }
 
 fn list(req: &Req, key: &str, items: Vec<Value>, code: &'static str) -> ApiResult {

@@ -459,34 +459,11 @@ impl Service {
                     });
                     continue;
                 }
-                let port_id = uuid_id();
-                let mac = mac_for(&port_id);
-                ports.push(NewPort {
-                    port: Port {
-                        id: port_id,
-                        server_id: Some(id.clone()),
-                        project_id: caller.project_id.clone(),
-                        network_id: address.network.id.clone(),
-                        network_name: address.network.name.clone(),
-                        vpc_id: address.network.vpc_id.clone(),
-                        subnet_id: address.subnet_id.clone(),
-                        // Assigned by the store in the create transaction.
-                        ip_address: String::new(),
-                        mac_address: mac,
-                        binding_host: None,
-                        primary: n == 0,
-                        status: "DOWN".into(),
-                        security_groups: security_groups.iter().map(|(id, _)| id.clone()).collect(),
-                        security_group_names: security_groups.iter().map(|(_, n)| n.clone()).collect(),
-                        name: String::new(),
-                        preserve_on_delete: false,
-                        floating_ip: None,
-                    },
-                    requested: address.requested,
-                    range: address.range,
-                    pool: address.pool,
-                    bind_existing: false,
-                });
+                ports.push(address.new_port(Port {
+                    server_id: Some(id.clone()),
+                    primary: n == 0,
+                    ..address.port_template(&caller.project_id, &security_groups)
+                }));
             }
             if let Some(a) = self.new_action(caller, row, &id, request_id) {
                 actions.push(a);
@@ -503,7 +480,7 @@ impl Service {
 }
 
 /// A port's MAC address, in OpenStack's `fa:16:3e` range, from its id.
-pub(super) fn mac_for(port_id: &str) -> String {
+fn mac_for(port_id: &str) -> String {
     format!("fa:16:3e:{}:{}:{}", &port_id[0..2], &port_id[2..4], &port_id[4..6])
 }
 
@@ -517,6 +494,44 @@ pub(super) struct NicAddress {
     pub(super) requested: Option<Ipv4Addr>,
     /// The port made beforehand this NIC binds.
     existing: Option<Port>,
+}
+
+impl NicAddress {
+    /// A new port on this network and subnet, in `groups` (id, name); its
+    /// address is assigned by the store when it is written.
+    pub(super) fn port_template(&self, project_id: &str, groups: &[(String, String)]) -> Port {
+        let id = uuid_id();
+        Port {
+            mac_address: mac_for(&id),
+            id,
+            server_id: None,
+            project_id: project_id.to_string(),
+            network_id: self.network.id.clone(),
+            network_name: self.network.name.clone(),
+            vpc_id: self.network.vpc_id.clone(),
+            subnet_id: self.subnet_id.clone(),
+            ip_address: String::new(),
+            binding_host: None,
+            primary: false,
+            status: "DOWN".into(),
+            security_groups: groups.iter().map(|(id, _)| id.clone()).collect(),
+            security_group_names: groups.iter().map(|(_, name)| name.clone()).collect(),
+            name: String::new(),
+            preserve_on_delete: false,
+            floating_ip: None,
+        }
+    }
+
+    /// The port to write, with where its address comes from.
+    pub(super) fn new_port(&self, port: Port) -> NewPort {
+        NewPort {
+            port,
+            requested: self.requested,
+            range: self.range,
+            pool: self.pool,
+            bind_existing: false,
+        }
+    }
 }
 
 /// A create request once every check has passed.

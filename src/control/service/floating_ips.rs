@@ -5,11 +5,9 @@
 
 use chrono::Utc;
 
-use super::create::mac_for;
 use super::Service;
 use crate::domain::vpc::{self, codes};
 use crate::domain::{uuid_id, Caller, ControlError, ControlResult, FloatingIp, Port, Removal};
-use crate::store::NewPort;
 
 /// A floating IP to allocate, optionally mapped to a port at once.
 #[derive(Debug, Clone, Default)]
@@ -36,33 +34,14 @@ impl Service {
         let address = self
             .address_on(caller, None, &network.id, None, new.floating_ip_address.as_deref())
             .await?;
-        let port_id = uuid_id();
-        let holder = NewPort {
-            port: Port {
-                mac_address: mac_for(&port_id),
-                id: port_id,
-                server_id: None,
-                // No project lists the port that holds a floating address.
-                project_id: String::new(),
-                network_id: network.id.clone(),
-                network_name: network.name.clone(),
-                vpc_id: None,
-                subnet_id: address.subnet_id.clone(),
-                ip_address: String::new(),
-                binding_host: None,
-                primary: false,
-                status: "ACTIVE".into(),
-                security_groups: Vec::new(),
-                security_group_names: Vec::new(),
-                name: "floatingip".into(),
-                preserve_on_delete: true,
-                floating_ip: None,
-            },
-            requested: address.requested,
-            range: address.range,
-            pool: address.pool,
-            bind_existing: false,
-        };
+        // No project lists the port that holds a floating address.
+        let holder = address.new_port(Port {
+            vpc_id: None,
+            status: "ACTIVE".into(),
+            name: "floatingip".into(),
+            preserve_on_delete: true,
+            ..address.port_template("", &[])
+        });
         let written = self.store.create_servers(&[], &[], &[holder], &[], &[]).await?;
         let holder = written
             .into_iter()

@@ -2,11 +2,9 @@
 //! server has it. A server create binds one (Nova `networks[].port`,
 //! Huawei `nics[].port_id`); the server's delete unbinds it again.
 
-use super::create::mac_for;
 use super::Service;
 use crate::domain::vpc;
-use crate::domain::{uuid_id, Caller, ControlResult, Port};
-use crate::store::NewPort;
+use crate::domain::{Caller, ControlResult, Port};
 
 /// A port to make: its network, optionally the subnet and address it
 /// takes, its name and security groups (the `default` group when none).
@@ -39,33 +37,11 @@ impl Service {
         let security_groups = self
             .groups_for(caller, spec.security_groups.as_deref().unwrap_or_default())
             .await?;
-        let id = uuid_id();
-        let port = Port {
-            mac_address: mac_for(&id),
-            id,
-            server_id: None,
-            project_id: caller.project_id.clone(),
-            network_id: address.network.id.clone(),
-            network_name: address.network.name.clone(),
-            vpc_id: address.network.vpc_id.clone(),
-            subnet_id: address.subnet_id.clone(),
-            ip_address: String::new(),
-            binding_host: None,
-            primary: false,
-            status: "DOWN".into(),
-            security_groups: security_groups.iter().map(|(id, _)| id.clone()).collect(),
-            security_group_names: security_groups.into_iter().map(|(_, n)| n).collect(),
+        let new = address.new_port(Port {
             name: spec.name,
             preserve_on_delete: true,
-            floating_ip: None,
-        };
-        let new = NewPort {
-            port,
-            requested: address.requested,
-            range: address.range,
-            pool: address.pool,
-            bind_existing: false,
-        };
+            ..address.port_template(&caller.project_id, &security_groups)
+        });
         let mut written = self.store.create_servers(&[], &[], &[new], &[], &[]).await?;
         written
             .pop()
