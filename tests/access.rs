@@ -85,6 +85,9 @@ impl Fill {
             }})),
             "ecs.deleteServers" => Some(json!({"servers": [{"id": self.server}]})),
             "ecs.migrate" => Some(json!({"migrate": null})),
+            "ecs.attachVolume" | "nova.volumeAttachments.create" => Some(json!({"volumeAttachment": {
+                "volumeId": "33333333-3333-3333-3333-333333333333",
+            }})),
             "iam.credentials.create" => Some(json!({"credential": {"user_id": self.admin_user}})),
             "ecsd.iam.explain" => Some(json!({"user": self.admin_user, "operation": "nova.stop"})),
             _ if matches!(route.method, "POST" | "PUT" | "PATCH") => Some(json!({})),

@@ -332,6 +332,9 @@ fn bodies_for(endpoint: ecsd::catalog::Endpoint, server: &str) -> Vec<Value> {
             json!({"reboot": {"servers": [{"id": server}], "type": "SOFT"}}),
         ],
         E::HwDelete => vec![json!({"servers": [{"id": server}]})],
+        E::HwAttachVolume | E::NovaVolumeAttachments => {
+            vec![json!({"volumeAttachment": {"volumeId": "33333333-3333-3333-3333-333333333333"}})]
+        }
         _ => vec![Value::Null],
     }
 }

@@ -23,6 +23,8 @@ pub enum Dialect {
     Vpc,
     /// Cinder v3: Nova's fault format.
     Cinder,
+    /// Huawei EVS: the ECS error format with EVS codes.
+    Evs,
 }
 
 pub fn status_of(e: &ControlError, dialect: Dialect) -> StatusCode {
@@ -198,6 +200,7 @@ pub fn for_dialect(dialect: Dialect, e: &ControlError) -> Response {
         Dialect::Neutron => neutron(e),
         Dialect::Vpc => vpc(e),
         Dialect::Cinder => nova(e),
+        Dialect::Evs => huawei(e),
     }
 }
 

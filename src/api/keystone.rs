@@ -54,6 +54,7 @@ fn catalog(st: &AppState, project_id: Option<&str>) -> Value {
         services.push(json!({"type": "compute", "name": "nova", "id": "compute", "endpoints": endpoints("compute", &format!("{base}/v2.1/{p}"))}));
         services.push(json!({"type": "ecs", "name": "ecs", "id": "ecs", "endpoints": endpoints("ecs", base)}));
         services.push(json!({"type": "vpc", "name": "vpc", "id": "vpc", "endpoints": endpoints("vpc", base)}));
+        services.push(json!({"type": "evs", "name": "evs", "id": "evs", "endpoints": endpoints("evs", base)}));
         services.push(json!({"type": "block-storage", "name": "cinder", "id": "block-storage", "endpoints": endpoints("block-storage", &format!("{base}/volume/v3/{p}"))}));
         services.push(json!({"type": "volumev3", "name": "cinderv3", "id": "volumev3", "endpoints": endpoints("volumev3", &format!("{base}/volume/v3/{p}"))}));
     }

@@ -7,6 +7,7 @@ pub mod aksk;
 pub mod auth;
 pub mod body;
 pub mod errors;
+pub mod evs;
 pub mod huawei;
 pub mod iam;
 pub mod images;

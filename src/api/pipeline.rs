@@ -11,7 +11,7 @@ use axum::response::Response;
 
 use super::errors::{self, Dialect};
 use super::microversion::{self, Microversion};
-use super::{auth, huawei, images, network, new_request_id, nova, volume, AppState, Req};
+use super::{auth, evs, huawei, images, network, new_request_id, nova, volume, AppState, Req};
 use crate::catalog::{Endpoint, OpId};
 use crate::domain::{ControlError, RequestTrace};
 
@@ -218,6 +218,7 @@ async fn prepare_and_run(
         Dialect::Neutron => network::neutron::handle(st, op, &req).await,
         Dialect::Vpc => network::vpc::handle(st, op, &req).await,
         Dialect::Cinder => volume::handle(st, op, &req).await,
+        Dialect::Evs => evs::handle(st, op, &req).await,
         Dialect::Keystone => Err(ControlError::internal("keystone routes are not catalog routes")),
     };
     let mut resp = result.unwrap_or_else(|e| errors::for_dialect(dialect, &e));
@@ -232,11 +233,13 @@ fn dialect_of(endpoint: Endpoint) -> Dialect {
     use Endpoint::*;
     match endpoint {
         HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
-        | HwReinstallOs | HwResize | HwMigrate | HwJob => Dialect::Huawei,
+        | HwReinstallOs | HwResize | HwMigrate | HwJob | HwAttachVolume | HwDetachVolume | HwBlockDevices
+        | HwBlockDevice => Dialect::Huawei,
         GlanceImages | GlanceImage => Dialect::Glance,
         Neutron => Dialect::Neutron,
         Vpc => Dialect::Vpc,
         Cinder => Dialect::Cinder,
+        Evs => Dialect::Evs,
         _ => Dialect::Nova,
     }
 }

@@ -69,6 +69,7 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
                         description: body::opt_str(&b, "description")?.unwrap_or_default(),
                         volume_type: body::opt_str(&b, "volume_type")?,
                         availability_zone: body::opt_str(&b, "availability_zone")?,
+                        count: 1,
                     },
                 )
                 .await?;
@@ -114,7 +115,24 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
             ok(json!({ "volume": view(st, req, &v) }))
         }
         OpId::CinderVolumeDelete => {
-            svc.delete_volume(c, req.param("volume_id")).await?;
+            svc.delete_volume(c, op, req.param("volume_id"), &req.request_id)
+                .await?;
+            Ok(StatusCode::ACCEPTED.into_response())
+        }
+        OpId::CinderVolumeExtend => {
+            let mut outer = body::json_object(req)?;
+            let Some(extend) = outer.remove("os-extend") else {
+                let key = outer.keys().next().cloned().unwrap_or_default();
+                return Err(ControlError::bad_request(format!("There is no such action: {key}")));
+            };
+            let new_size = extend
+                .get("new_size")
+                .and_then(|n| n.as_i64().or_else(|| n.as_str().and_then(|s| s.parse().ok())))
+                .ok_or_else(|| {
+                    ControlError::bad_request("Invalid input for field/attribute new_size: an integer is required.")
+                })?;
+            svc.extend_volume(c, op, req.param("volume_id"), new_size, &req.request_id)
+                .await?;
             Ok(StatusCode::ACCEPTED.into_response())
         }
         OpId::CinderTypeList => {
@@ -170,7 +188,8 @@ fn view(st: &AppState, req: &Req, v: &Volume) -> Value {
         .iter()
         .map(|s| {
             json!({"id": v.id, "attachment_id": v.id, "volume_id": v.id, "server_id": s,
-                   "device": v.device, "host_name": v.host, "attached_at": null})
+                   "device": v.device, "host_name": v.host,
+                   "attached_at": v.attached_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string())})
         })
         .collect();
     let created = v.created.map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string());

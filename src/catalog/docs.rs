@@ -9,9 +9,9 @@ fn is_compute(o: &Operation) -> bool {
     o.id <= OpId::ImageShow
 }
 
-/// The network and block storage rows: Huawei VPC, Neutron and Cinder.
+/// The network and block storage rows: Huawei VPC, Neutron, Cinder and EVS.
 fn is_network(o: &Operation) -> bool {
-    (OpId::VpcCreate..=OpId::CinderTypeList).contains(&o.id)
+    (OpId::VpcCreate..=OpId::EvsDelete).contains(&o.id)
 }
 
 fn routes_text(o: &Operation, sep: &str) -> String {

@@ -105,6 +105,32 @@ pub(super) const fn change(
     }
 }
 
+/// Attaching or detaching a volume: admitted like a change (idle, active or
+/// stopped, refused while locked) but it claims no task state and runs no
+/// workflow: the volume's record changes with its job, finished at once, in
+/// one transaction that also checks the server did not move meanwhile.
+pub(super) const fn attachment(
+    id: OpId,
+    summary: &'static str,
+    routes: &'static [Route],
+    actions: &'static [&'static str],
+    job_type: &'static str,
+    instance_action: &'static str,
+) -> Operation {
+    Operation {
+        states: Some(StateRule {
+            vm_states: &[VmState::Active, VmState::Stopped],
+            task_states: IDLE,
+            needs_launched: false,
+        }),
+        lock: LockRule::Checked,
+        job_type: Some(job_type),
+        instance_action: Some(instance_action),
+        conflict_name: instance_action,
+        ..row(id, summary, routes, actions)
+    }
+}
+
 /// [`change`] for a Huawei row, whose IAM Resource may name the server.
 #[allow(clippy::too_many_arguments)]
 const fn hw_change(
@@ -383,6 +409,52 @@ pub(super) const ROWS: &[Operation] = &[
             "Show a job and its sub-jobs",
             routes!(Endpoint::HwJob; "GET" "/v1/{project_id}/jobs/{job_id}"),
             &[],
+        )
+    },
+    // ---- disks of a server ----
+    // As Huawei's ECS permission table lists them: attach depends on
+    // `evs:volumes:use`, detach on nothing; the block-device actions are
+    // the OTC table's (Huawei's Chinese table lists `ecs:cloudServers:get`).
+    Operation {
+        instance_authz: true,
+        ..attachment(
+            OpId::HwAttachVolume,
+            "Attach a disk to a server",
+            routes!(Endpoint::HwAttachVolume; "POST" "/v1/{project_id}/cloudservers/{server_id}/attachvolume"),
+            &["ecs:cloudServers:attach", "evs:volumes:use"],
+            "attachVolume",
+            "attach_volume",
+        )
+    },
+    Operation {
+        instance_authz: true,
+        ..attachment(
+            OpId::HwDetachVolume,
+            "Detach a disk from a server",
+            routes!(Endpoint::HwDetachVolume;
+                "DELETE" "/v1/{project_id}/cloudservers/{server_id}/detachvolume/{volume_id}"),
+            &["ecs:cloudServers:detachVolume"],
+            "detachVolume",
+            "detach_volume",
+        )
+    },
+    Operation {
+        instance_authz: true,
+        ..row(
+            OpId::HwListBlockDevices,
+            "List the disks attached to a server",
+            routes!(Endpoint::HwBlockDevices; "GET" "/v1/{project_id}/cloudservers/{server_id}/block_device"),
+            &["ecs:cloudServers:listServerBlockDevices"],
+        )
+    },
+    Operation {
+        instance_authz: true,
+        ..row(
+            OpId::HwShowBlockDevice,
+            "Show one disk attached to a server",
+            routes!(Endpoint::HwBlockDevice;
+                "GET" "/v1/{project_id}/cloudservers/{server_id}/block_device/{volume_id}"),
+            &["ecs:cloudServers:showServerBlockDevice"],
         )
     },
 ];

@@ -44,6 +44,10 @@ pub enum Endpoint {
     HwResize,
     HwMigrate,
     HwJob,
+    HwAttachVolume,
+    HwDetachVolume,
+    HwBlockDevices,
+    HwBlockDevice,
     NovaServers,
     NovaServersDetail,
     NovaServer,
@@ -55,6 +59,8 @@ pub enum Endpoint {
     NovaFlavors,
     NovaFlavorsDetail,
     NovaFlavor,
+    NovaVolumeAttachments,
+    NovaVolumeAttachment,
     NovaImages,
     NovaImage,
     GlanceImages,
@@ -69,6 +75,8 @@ pub enum Endpoint {
     Cinder,
     /// Cinder's version documents.
     VolumeVersions,
+    /// Huawei EVS; the row names the call.
+    Evs,
     /// Keystone and Huawei IAM management; the row names the call.
     Identity(IdentityEndpoint),
     /// Keystone's discovery document and token API.

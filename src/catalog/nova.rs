@@ -1,7 +1,7 @@
 //! OpenStack Nova (`/v2`, `/v2.1`): the seed's rows 5-10 and their
 //! siblings, the server lifecycle, instance actions and flavors.
 
-use super::huawei::{change, ANY_LIVE, HARD_REBOOT_TASKS};
+use super::huawei::{attachment, change, ANY_LIVE, HARD_REBOOT_TASKS};
 use super::{row, Endpoint, OpId, Operation, Route, Selector, StateRule, Workflow, IDLE};
 use crate::domain::{TaskState, VmState};
 
@@ -48,6 +48,31 @@ macro_rules! action {
 
 const ACTIVE_OR_STOPPED: &[VmState] = &[VmState::Active, VmState::Stopped];
 const ACTIVE_STOPPED_OR_ERROR: &[VmState] = &[VmState::Active, VmState::Stopped, VmState::Error];
+
+/// Attaching a volume natively, with the dependents Huawei's ECS
+/// permission table lists.
+const NOVA_ATTACH_ACTIONS: &[&str] = &[
+    "ecs:serverVolumeAttachments:create",
+    "ecs:servers:get",
+    "ecs:flavors:get",
+    "ecs:serverVolumes:use",
+    "evs:volumes:list",
+    "evs:volumes:get",
+    "evs:volumes:update",
+    "evs:volumes:attach",
+    "evs:volumes:manage",
+];
+
+/// Detaching a volume natively, with its published dependents.
+const NOVA_DETACH_ACTIONS: &[&str] = &[
+    "ecs:serverVolumeAttachments:delete",
+    "ecs:serverVolumes:use",
+    "evs:volumes:list",
+    "evs:volumes:get",
+    "evs:volumes:update",
+    "evs:volumes:detach",
+    "evs:volumes:manage",
+];
 
 /// The dependent actions of the native resize (seed row 7).
 pub const NATIVE_RESIZE_ACTIONS: &[&str] = &[
@@ -347,5 +372,34 @@ pub(super) const ROWS: &[Operation] = &[
         "Show a flavor (native)",
         nova_routes!("GET" "/flavors/{flavor_id}" => Endpoint::NovaFlavor),
         &["ecs:flavors:get"],
+    ),
+    // ---- volume attachments (os-volume_attachments) ----
+    attachment(
+        OpId::NovaAttachVolume,
+        "Attach a volume to a server (native)",
+        nova_routes!("POST" "/servers/{server_id}/os-volume_attachments" => Endpoint::NovaVolumeAttachments),
+        NOVA_ATTACH_ACTIONS,
+        "attachVolume",
+        "attach_volume",
+    ),
+    row(
+        OpId::NovaListVolumeAttachments,
+        "List a server's volume attachments (native)",
+        nova_routes!("GET" "/servers/{server_id}/os-volume_attachments" => Endpoint::NovaVolumeAttachments),
+        &["ecs:serverVolumeAttachments:list"],
+    ),
+    row(
+        OpId::NovaShowVolumeAttachment,
+        "Show one of a server's volume attachments (native)",
+        nova_routes!("GET" "/servers/{server_id}/os-volume_attachments/{volume_id}" => Endpoint::NovaVolumeAttachment),
+        &["ecs:serverVolumeAttachments:get"],
+    ),
+    attachment(
+        OpId::NovaDetachVolume,
+        "Detach a volume from a server (native)",
+        nova_routes!("DELETE" "/servers/{server_id}/os-volume_attachments/{volume_id}" => Endpoint::NovaVolumeAttachment),
+        NOVA_DETACH_ACTIONS,
+        "detachVolume",
+        "detach_volume",
     ),
 ];

@@ -51,6 +51,10 @@ op_ids! {
     HwListFlavors = "ecs.listFlavors",
     HwListResizeFlavors = "ecs.listResizeFlavors",
     HwShowJob = "ecs.showJob",
+    HwAttachVolume = "ecs.attachVolume",
+    HwDetachVolume = "ecs.detachVolume",
+    HwListBlockDevices = "ecs.listServerBlockDevices",
+    HwShowBlockDevice = "ecs.showServerBlockDevice",
     // ---- Nova ----
     NovaStart = "nova.start",
     NovaStop = "nova.stop",
@@ -72,6 +76,10 @@ op_ids! {
     NovaShowInterface = "nova.interfaces.show",
     NovaListFlavors = "nova.flavors.list",
     NovaShowFlavor = "nova.flavors.show",
+    NovaAttachVolume = "nova.volumeAttachments.create",
+    NovaListVolumeAttachments = "nova.volumeAttachments.list",
+    NovaShowVolumeAttachment = "nova.volumeAttachments.show",
+    NovaDetachVolume = "nova.volumeAttachments.delete",
     // ---- images ----
     ImageList = "ims.images.list",
     ImageShow = "ims.images.get",
@@ -139,6 +147,14 @@ op_ids! {
     CinderVolumeUpdate = "cinder.volumes.update",
     CinderVolumeDelete = "cinder.volumes.delete",
     CinderTypeList = "cinder.types.list",
+    CinderVolumeExtend = "cinder.volumes.extend",
+    // ---- block storage: Huawei EVS ----
+    EvsCreate = "evs.volumes.create",
+    EvsList = "evs.volumes.list",
+    EvsShow = "evs.volumes.get",
+    EvsUpdate = "evs.volumes.update",
+    EvsExtend = "evs.volumes.extend",
+    EvsDelete = "evs.volumes.delete",
     // ---- identity: users ----
     IamListUsers = "iam.users.list",
     IamCreateUser = "iam.users.create",

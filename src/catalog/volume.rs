@@ -1,12 +1,18 @@
 //! Block storage: Cinder v3 volumes and volume types at
-//! `/volume/v3/{project_id}` (the `block-storage` catalog entry), over the
-//! same volume records servers have. IAM actions as Huawei's EVS names
-//! them; `evs:types:get` for the type list is UNCONFIRMED.
+//! `/volume/v3/{project_id}` (the `block-storage` catalog entry) and Huawei
+//! EVS disks at `/v2/{project_id}/cloudvolumes` (the `evs` entry), over the
+//! same volume records servers have. IAM actions as Huawei's EVS
+//! permission table names them (the Cinder paths' update, delete and
+//! extend also need `evs:volumes:get`).
 
 use super::{public, route as at, row, Endpoint, OpId, Operation};
 
 const fn cinder(method: &'static str, path: &'static str) -> super::Route {
     at(method, path, Endpoint::Cinder)
+}
+
+const fn evs(method: &'static str, path: &'static str) -> super::Route {
+    at(method, path, Endpoint::Evs)
 }
 
 pub(super) const ROWS: &[Operation] = &[
@@ -20,12 +26,15 @@ pub(super) const ROWS: &[Operation] = &[
             at("GET", "/volume/v3/", Endpoint::VolumeVersions),
         ],
     ),
-    row(
-        OpId::CinderVolumeCreate,
-        "Create a volume",
-        &[cinder("POST", "/volume/v3/{project_id}/volumes")],
-        &["evs:volumes:create"],
-    ),
+    Operation {
+        job_type: Some("createVolume"),
+        ..row(
+            OpId::CinderVolumeCreate,
+            "Create a volume",
+            &[cinder("POST", "/volume/v3/{project_id}/volumes")],
+            &["evs:volumes:create"],
+        )
+    },
     row(
         OpId::CinderVolumeList,
         "List volumes",
@@ -45,18 +54,86 @@ pub(super) const ROWS: &[Operation] = &[
         OpId::CinderVolumeUpdate,
         "Update a volume's name or description",
         &[cinder("PUT", "/volume/v3/{project_id}/volumes/{volume_id}")],
-        &["evs:volumes:update"],
+        &["evs:volumes:update", "evs:volumes:get"],
     ),
-    row(
-        OpId::CinderVolumeDelete,
-        "Delete a volume no server holds",
-        &[cinder("DELETE", "/volume/v3/{project_id}/volumes/{volume_id}")],
-        &["evs:volumes:delete"],
-    ),
+    Operation {
+        job_type: Some("deleteVolume"),
+        ..row(
+            OpId::CinderVolumeDelete,
+            "Delete a volume no server holds",
+            &[cinder("DELETE", "/volume/v3/{project_id}/volumes/{volume_id}")],
+            &["evs:volumes:delete", "evs:volumes:get"],
+        )
+    },
     row(
         OpId::CinderTypeList,
         "List volume types",
         &[cinder("GET", "/volume/v3/{project_id}/types")],
         &["evs:types:get"],
     ),
+    Operation {
+        job_type: Some("extendVolume"),
+        ..row(
+            OpId::CinderVolumeExtend,
+            "Extend a volume (os-extend)",
+            &[cinder("POST", "/volume/v3/{project_id}/volumes/{volume_id}/action")],
+            &["evs:volumes:extend", "evs:volumes:get"],
+        )
+    },
+    // Huawei EVS: create, extend and delete answer with a job, which the
+    // ECS job query serves (the same path on EVS's endpoint).
+    Operation {
+        job_type: Some("createVolume"),
+        ..row(
+            OpId::EvsCreate,
+            "Create EVS disks",
+            &[
+                evs("POST", "/v2/{project_id}/cloudvolumes"),
+                evs("POST", "/v2.1/{project_id}/cloudvolumes"),
+            ],
+            &["evs:volumes:create"],
+        )
+    },
+    row(
+        OpId::EvsList,
+        "List EVS disks with details",
+        &[
+            evs("GET", "/v2/{project_id}/cloudvolumes"),
+            evs("GET", "/v2/{project_id}/cloudvolumes/detail"),
+        ],
+        &["evs:volumes:list"],
+    ),
+    row(
+        OpId::EvsShow,
+        "Show an EVS disk",
+        &[evs("GET", "/v2/{project_id}/cloudvolumes/{volume_id}")],
+        &["evs:volumes:get"],
+    ),
+    row(
+        OpId::EvsUpdate,
+        "Update an EVS disk's name or description",
+        &[evs("PUT", "/v2/{project_id}/cloudvolumes/{volume_id}")],
+        &["evs:volumes:update"],
+    ),
+    Operation {
+        job_type: Some("extendVolume"),
+        ..row(
+            OpId::EvsExtend,
+            "Expand an EVS disk (os-extend)",
+            &[
+                evs("POST", "/v2/{project_id}/cloudvolumes/{volume_id}/action"),
+                evs("POST", "/v2.1/{project_id}/cloudvolumes/{volume_id}/action"),
+            ],
+            &["evs:volumes:extend"],
+        )
+    },
+    Operation {
+        job_type: Some("deleteVolume"),
+        ..row(
+            OpId::EvsDelete,
+            "Delete an EVS disk no server holds",
+            &[evs("DELETE", "/v2/{project_id}/cloudvolumes/{volume_id}")],
+            &["evs:volumes:delete"],
+        )
+    },
 ];

@@ -230,6 +230,9 @@ pub struct Volume {
     /// When it was made; volumes written before this field have none.
     #[serde(default)]
     pub created: Option<DateTime<Utc>>,
+    /// When it was last attached to its server (none while free).
+    #[serde(default)]
+    pub attached_at: Option<DateTime<Utc>>,
 }
 
 /// A network port of a server (the `vpc:` resources): on a network (the

@@ -276,6 +276,31 @@ fn build() -> Vec<SystemRole> {
             "Read-only permissions for Virtual Private Cloud.",
             allow_11(&["vpc:*:get*", "vpc:*:list*"]),
         ),
+        // The EVS service's own policies; their internal names and exact
+        // statements are UNCONFIRMED (published as "create, attach, detach,
+        // query, delete, expand" and "view EVS resource data only").
+        role(
+            (
+                "evs-full-access",
+                "system_all_evs_full_access",
+                "EVS FullAccess",
+                "XA",
+                "EVS",
+            ),
+            "Full permissions for Elastic Volume Service.",
+            allow_11(&["evs:*:*"]),
+        ),
+        role(
+            (
+                "evs-read-only-access",
+                "system_all_evs_read_only_access",
+                "EVS ReadOnlyAccess",
+                "XA",
+                "EVS",
+            ),
+            "Read-only permissions for Elastic Volume Service.",
+            allow_11(&["evs:*:get*", "evs:*:list*"]),
+        ),
         // Everything but IAM, through an explicit Deny: explicit Deny wins, so a
         // principal holding this role cannot manage IAM even with Security
         // Administrator beside it. Account administrators manage IAM without
@@ -351,7 +376,7 @@ mod tests {
     #[test]
     fn every_built_in_validates_and_is_unique() {
         let roles = system_roles();
-        assert_eq!(roles.len(), 12);
+        assert_eq!(roles.len(), 14);
         for r in roles {
             validate_with_limits(&r.policy, &Limits::BUILT_IN).unwrap_or_else(|e| panic!("{}: {e}", r.id));
             assert!(r.compiled().statement_count() > 0, "{}", r.id);

@@ -305,6 +305,46 @@ pub trait NetworkStore: Send + Sync {
     async fn delete_floating_ip(&self, id: &str) -> ControlResult<Removal>;
 }
 
+/// A volume attached to or detached from a server with its job, finished
+/// at once, in one transaction: written only if the server is still at the
+/// generation admission saw and the volume still in the state the caller
+/// read (status and holder), so two attaches of one volume admit one.
+#[derive(Debug, Clone)]
+pub struct AttachmentChange {
+    pub server_id: String,
+    pub server_generation: i64,
+    /// The volume's record after the change.
+    pub volume: Volume,
+    pub expected_status: String,
+    pub expected_server: Option<String>,
+    pub job: Job,
+    pub action: Option<InstanceAction>,
+}
+
+/// Why an attachment change was not written, or that it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttachmentOutcome {
+    Written,
+    /// The server changed (another operation claimed it) or is gone.
+    ServerChanged,
+    /// The volume changed (attached elsewhere, detached, deleted).
+    VolumeChanged,
+}
+
+/// Volume writes whose condition is checked in their own transaction.
+#[async_trait]
+pub trait VolumeStore: Send + Sync {
+    /// Writes new volumes with the jobs that record their creation.
+    async fn create_volumes(&self, volumes: &[Volume], jobs: &[Job]) -> ControlResult<()>;
+    async fn change_attachment(&self, change: &AttachmentChange) -> ControlResult<AttachmentOutcome>;
+    /// Replaces a volume's record if its holder and status are still those
+    /// of `was` (the record it was made from); false (nothing written) otherwise.
+    async fn replace_volume(&self, v: &Volume, was: &Volume) -> ControlResult<bool>;
+    /// Deletes a volume if no server holds it and its status is one of
+    /// `statuses`; false (nothing deleted) otherwise.
+    async fn delete_free_volume(&self, id: &str, statuses: &[&str]) -> ControlResult<bool>;
+}
+
 /// How far a batch's sub-jobs are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SubJobCounts {
@@ -343,11 +383,17 @@ pub trait JobStore: Send + Sync {
 }
 
 /// The whole store: every family, so that one `Arc<dyn Store>` serves all.
-pub trait Store: MetaStore + IdentityStore + AuditStore + ServerStore + NetworkStore + JobStore + 'static {}
+pub trait Store:
+    MetaStore + IdentityStore + AuditStore + ServerStore + VolumeStore + NetworkStore + JobStore + 'static
+{
+}
 
-impl<T: MetaStore + IdentityStore + AuditStore + ServerStore + NetworkStore + JobStore + 'static> Store for T {}
+impl<T: MetaStore + IdentityStore + AuditStore + ServerStore + VolumeStore + NetworkStore + JobStore + 'static> Store
+    for T
+{
+}
 
 /// The family traits, for code that calls store methods on a concrete store.
 pub mod prelude {
-    pub use super::{AuditStore, IdentityStore, JobStore, MetaStore, NetworkStore, ServerStore, Store};
+    pub use super::{AuditStore, IdentityStore, JobStore, MetaStore, NetworkStore, ServerStore, Store, VolumeStore};
 }

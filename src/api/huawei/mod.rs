@@ -6,6 +6,7 @@ mod flavors;
 mod jobs;
 mod servers;
 mod views;
+mod volumes;
 
 pub use views::{flavor_view, job_view, server_view};
 
@@ -35,6 +36,10 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         Endpoint::HwFlavors => flavors::flavors(st, req).await,
         Endpoint::HwResizeFlavors => flavors::resize_flavors(st, req).await,
         Endpoint::HwJob => jobs::job(st, req).await,
+        Endpoint::HwAttachVolume => volumes::attach(st, req).await,
+        Endpoint::HwDetachVolume => volumes::detach(st, req).await,
+        Endpoint::HwBlockDevices => volumes::list(st, req).await,
+        Endpoint::HwBlockDevice => volumes::show(st, req).await,
         _ => Err(ControlError::internal("not a Huawei endpoint")),
     }
 }

@@ -25,8 +25,9 @@ fn usage_time(t: Option<DateTime<Utc>>) -> Value {
 
 pub fn job_view(job: &Job, subs: Option<&[Job]>) -> Value {
     let mut entities = Map::new();
+    let is_parent = job.params.get("sub_jobs_total").is_some();
     match subs {
-        Some(subs) if job.server_id.is_none() => {
+        Some(subs) if is_parent => {
             entities.insert("sub_jobs_total".into(), json!(subs.len()));
             entities.insert(
                 "sub_jobs".into(),
@@ -36,6 +37,12 @@ pub fn job_view(job: &Job, subs: Option<&[Job]>) -> Value {
         _ => {
             if let Some(id) = &job.server_id {
                 entities.insert("server_id".into(), json!(id));
+            }
+            // A volume's job (EVS, or a disk attached to a server) names it.
+            for key in ["volume_id", "volume_type", "size", "name"] {
+                if let Some(v) = job.params.get(key) {
+                    entities.insert(key.into(), v.clone());
+                }
             }
             if job.parent_id.is_some() && job.error_code.is_some() {
                 entities.insert("errorcode_message".into(), json!(job.fail_reason));

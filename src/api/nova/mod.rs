@@ -9,6 +9,7 @@ mod interfaces;
 mod server_body;
 mod servers;
 mod views;
+mod volume_attachments;
 
 use std::sync::Arc;
 
@@ -40,6 +41,10 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         (Endpoint::NovaFlavors, _) => flavors::list(st, req, false).await,
         (Endpoint::NovaFlavorsDetail, _) => flavors::list(st, req, true).await,
         (Endpoint::NovaFlavor, _) => flavors::show(st, req).await,
+        (Endpoint::NovaVolumeAttachments, &Method::POST) => volume_attachments::attach(st, req).await,
+        (Endpoint::NovaVolumeAttachments, _) => volume_attachments::list(st, req).await,
+        (Endpoint::NovaVolumeAttachment, &Method::DELETE) => volume_attachments::detach(st, req).await,
+        (Endpoint::NovaVolumeAttachment, _) => volume_attachments::show(st, req).await,
         (Endpoint::NovaImages, _) | (Endpoint::NovaImage, _) => {
             super::images::handle_compute_proxy(st, endpoint, req).await
         }

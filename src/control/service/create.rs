@@ -440,6 +440,7 @@ impl Service {
                     name: String::new(),
                     description: String::new(),
                     created: Some(now),
+                    attached_at: Some(now),
                 });
                 device = (device as u8 + 1) as char;
             }

@@ -3,6 +3,7 @@
 //! claim the server and enqueue its job in one transaction.
 
 mod act;
+mod attachments;
 mod create;
 mod floating_ips;
 mod hw_subnets;
@@ -22,13 +23,14 @@ use crate::domain::{Caller, ControlError, ControlResult, Port, Server, VmState, 
 use crate::store::Store;
 
 pub use act::{Accepted, MAX_BATCH};
+pub use attachments::{volume_not_found, AttachSpec, AttachmentDone, VOLUME_NOT_FOUND};
 pub use create::{CreateSpec, NicSpec, VolumeSpec, MAX_CREATE_COUNT};
 pub use floating_ips::NewFloatingIp;
 pub use hw_subnets::{HwSubnet, NewHwSubnet};
 pub use networks::{NetworkChange, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT};
 pub use ports::NewPortSpec;
 pub use security_groups::{NewRule, DEFAULT_GROUP};
-pub use volumes::{NewVolume, MAX_VOLUME_GB, VOLUME_TYPES};
+pub use volumes::{NewVolume, VolumesMade, MAX_VOLUME_COUNT, MAX_VOLUME_GB, VOLUME_TYPES};
 
 pub struct Service {
     pub store: Arc<dyn Store>,

@@ -320,6 +320,7 @@ async fn create_system_volume(cx: &mut StepCx<'_>, image_id: &str) -> Result<(),
             name: String::new(),
             description: String::new(),
             created: Some(chrono::Utc::now()),
+            attached_at: None,
         };
         cx.store.put_volume(&vol).await?;
     }
@@ -338,6 +339,7 @@ async fn swap_system_volume(cx: &StepCx<'_>) -> Result<(), StepError> {
             v.server_id = Some(cx.server.id.clone());
             v.status = "in-use".into();
             v.host = cx.server.host.clone();
+            v.attached_at = Some(chrono::Utc::now());
             cx.store.put_volume(&v).await?;
         }
     }

@@ -13,6 +13,7 @@ mod network;
 mod schema;
 mod servers;
 mod threads;
+mod volumes;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -182,7 +182,7 @@ pub(super) fn write_action(c: &Connection, a: &ActionRow) -> DbResult<()> {
     Ok(())
 }
 
-fn write_volume(c: &Connection, v: &Volume, doc: &str) -> DbResult<()> {
+pub(super) fn write_volume(c: &Connection, v: &Volume, doc: &str) -> DbResult<()> {
     c.prepare_cached(
         "INSERT INTO volumes (id, server_id, doc, project_id) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET server_id = excluded.server_id, doc = excluded.doc",
