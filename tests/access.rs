@@ -64,6 +64,7 @@ impl Fill {
                 }
                 (Some("resize"), _) => json!({"flavorRef": "s6.medium.2"}),
                 (Some("rebuild"), _) => json!({"imageRef": IMAGE}),
+                (Some("createImage"), _) => json!({"name": "snap"}),
                 (Some("os-change" | "os-reinstall"), _) => json!({
                     "imageid": IMAGE,
                     "adminpass": "Secret-pass-1",
@@ -85,6 +86,7 @@ impl Fill {
             }})),
             "ecs.deleteServers" => Some(json!({"servers": [{"id": self.server}]})),
             "ecs.migrate" => Some(json!({"migrate": null})),
+            "ims.cloudimages.createFromServer" => Some(json!({"name": "snap", "instance_id": self.server})),
             "ecs.attachVolume" | "nova.volumeAttachments.create" => Some(json!({"volumeAttachment": {
                 "volumeId": "33333333-3333-3333-3333-333333333333",
             }})),

@@ -321,6 +321,7 @@ fn bodies_for(endpoint: ecsd::catalog::Endpoint, server: &str) -> Vec<Value> {
             json!({"rebuild": {"imageRef": common::IMAGE2}}),
             json!({"lock": null}),
             json!({"unlock": null}),
+            json!({"createImage": {"name": "snap"}}),
         ],
         E::HwChangeOs => vec![json!({"os-change": {"imageid": common::IMAGE2, "adminpass": "Passw0rd!x"}})],
         E::HwReinstallOs => vec![json!({"os-reinstall": {"adminpass": "Passw0rd!x"}})],

@@ -98,6 +98,13 @@ fn to_deh() -> WorkInput {
 fn delete() -> WorkInput {
     WorkInput::Delete(DeleteInput::default())
 }
+fn snapshot() -> WorkInput {
+    WorkInput::CreateImage(ecsd::control::workflows::CreateImageInput {
+        image_id: "77777777-7777-4777-8777-777777777777".into(),
+        name: "snap".into(),
+        ..Default::default()
+    })
+}
 
 fn scenarios() -> Vec<Scenario> {
     use OpId::*;
@@ -205,6 +212,20 @@ fn scenarios() -> Vec<Scenario> {
         ),
         s(NovaDelete, Start::Active, delete, VmState::Deleted, PowerState::NoState),
         s(HwBatchStop, Start::Active, stop, VmState::Stopped, PowerState::Shutdown),
+        s(
+            NovaCreateImage,
+            Start::Active,
+            snapshot,
+            VmState::Active,
+            PowerState::Running,
+        ),
+        s(
+            NovaCreateImage,
+            Start::Stopped,
+            snapshot,
+            VmState::Stopped,
+            PowerState::Shutdown,
+        ),
     ]
 }
 

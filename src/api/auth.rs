@@ -21,7 +21,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// 401 for a missing or bad token, in the path's format.
 fn token_failure(st: &AppState, dialect: Dialect, request_id: &str, message: &str) -> Response {
     match dialect {
-        Dialect::Huawei | Dialect::Vpc | Dialect::Evs => errors::gateway(
+        Dialect::Huawei | Dialect::Vpc | Dialect::Evs | Dialect::Ims => errors::gateway(
             "APIGW.0301",
             &format!("Incorrect IAM authentication information: {message}"),
             request_id,
@@ -41,7 +41,7 @@ fn token_failure(st: &AppState, dialect: Dialect, request_id: &str, message: &st
 
 fn project_mismatch(dialect: Dialect, url: &str, token: &str) -> Response {
     match dialect {
-        Dialect::Huawei | Dialect::Evs => errors::huawei(&ControlError::bad_request_code(
+        Dialect::Huawei | Dialect::Evs | Dialect::Ims => errors::huawei(&ControlError::bad_request_code(
             "Ecs.0023",
             "project_id in token mismatches with project_id in url.",
         )),
@@ -112,7 +112,7 @@ pub async fn authenticate(st: &Arc<AppState>, input: &AuthInput<'_>, need: Scope
         return authenticate_aksk(st, authz, input, need).await;
     }
     Err(match dialect {
-        Dialect::Huawei | Dialect::Vpc | Dialect::Evs => {
+        Dialect::Huawei | Dialect::Vpc | Dialect::Evs | Dialect::Ims => {
             errors::gateway("APIGW.0305", "Incorrect authentication information.", input.request_id)
         }
         _ => token_failure(st, dialect, input.request_id, "missing credentials"),

@@ -25,6 +25,8 @@ pub enum Dialect {
     Cinder,
     /// Huawei EVS: the ECS error format with EVS codes.
     Evs,
+    /// Huawei IMS: `{"error": {"code", "message"}}` with IMS codes.
+    Ims,
 }
 
 pub fn status_of(e: &ControlError, dialect: Dialect) -> StatusCode {
@@ -36,6 +38,8 @@ pub fn status_of(e: &ControlError, dialect: Dialect) -> StatusCode {
                 ControlError::NotFound {
                     code: "Common.0011", ..
                 } => StatusCode::BAD_REQUEST,
+                // IMS answers a missing image (or server) with 400.
+                _ if dialect == Dialect::Ims => StatusCode::BAD_REQUEST,
                 _ => StatusCode::NOT_FOUND,
             }
         }
@@ -78,7 +82,12 @@ pub fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
 
 /// ECS service format.
 pub fn huawei(e: &ControlError) -> Response {
-    let status = status_of(e, Dialect::Huawei);
+    huawei_as(e, Dialect::Huawei)
+}
+
+/// ECS's format with the statuses of a Huawei service that shares it (EVS, IMS).
+fn huawei_as(e: &ControlError, dialect: Dialect) -> Response {
+    let status = status_of(e, dialect);
     let code = e.code();
     let message = match e {
         ControlError::InvalidState { .. } => format!(
@@ -201,6 +210,7 @@ pub fn for_dialect(dialect: Dialect, e: &ControlError) -> Response {
         Dialect::Vpc => vpc(e),
         Dialect::Cinder => nova(e),
         Dialect::Evs => huawei(e),
+        Dialect::Ims => huawei_as(e, Dialect::Ims),
     }
 }
 

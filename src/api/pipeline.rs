@@ -215,6 +215,7 @@ async fn prepare_and_run(
         Dialect::Huawei => huawei::handle(st, endpoint, &req).await,
         Dialect::Nova => nova::handle(st, endpoint, &req).await,
         Dialect::Glance => images::handle_glance(st, endpoint, &req).await,
+        Dialect::Ims => images::handle_ims(st, endpoint, &req).await,
         Dialect::Neutron => network::neutron::handle(st, op, &req).await,
         Dialect::Vpc => network::vpc::handle(st, op, &req).await,
         Dialect::Cinder => volume::handle(st, op, &req).await,
@@ -236,6 +237,7 @@ fn dialect_of(endpoint: Endpoint) -> Dialect {
         | HwReinstallOs | HwResize | HwMigrate | HwJob | HwAttachVolume | HwDetachVolume | HwBlockDevices
         | HwBlockDevice => Dialect::Huawei,
         GlanceImages | GlanceImage => Dialect::Glance,
+        ImsImages | ImsImage | ImsCreate => Dialect::Ims,
         Neutron => Dialect::Neutron,
         Vpc => Dialect::Vpc,
         Cinder => Dialect::Cinder,

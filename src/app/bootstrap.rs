@@ -246,6 +246,20 @@ pub async fn default_network(store: &dyn Store, owner_project: &str) -> ControlR
     ensure_shared_network(store, owner_project, &external).await
 }
 
+/// The region's public images (the inventory's), on every start if
+/// missing; an image already stored keeps its record.
+pub async fn public_images(store: &dyn Store, inventory: &dyn crate::domain::Inventory) -> ControlResult<()> {
+    for image in inventory.images() {
+        let seeded = crate::domain::Image {
+            owner: None,
+            visibility: "public".into(),
+            ..image.clone()
+        };
+        store.insert_image(&seeded).await?;
+    }
+    Ok(())
+}
+
 /// A network every project may use, with its one subnet.
 struct SharedNetwork {
     id: &'static str,

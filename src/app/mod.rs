@@ -85,6 +85,7 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
     .await?;
     crate::app::bootstrap::default_network(store.as_ref(), &bootstrap.project_id).await?;
     let inventory: Arc<dyn Inventory> = Arc::new(opts.file.inventory());
+    crate::app::bootstrap::public_images(store.as_ref(), inventory.as_ref()).await?;
     let sim = Arc::new(SimDriver::new(opts.sim_step_ms, opts.file.faults.clone()));
     let node = node_id(store.as_ref()).await?;
     let engine = Engine::new(store.clone(), sim.clone(), inventory.clone(), node);

@@ -1,6 +1,16 @@
-//! Images: Glance v2 and Nova's image proxy over the same inventory.
+//! Images: Glance v2, Huawei IMS and Nova's image proxy over the same
+//! records. IMS's Glance-style calls (show, delete) are Glance's routes.
+//! Actions as IMS's permission table (native API) lists them; the
+//! create-from-server job type `createImageByInstance` is UNCONFIRMED.
 
-use super::{route as at, row, Endpoint, OpId, Operation};
+use super::huawei::change;
+use super::{route as at, row, Endpoint, OpId, Operation, Route};
+use crate::domain::{TaskState, VmState};
+
+const IMS_CREATE: &[Route] = &[
+    at("POST", "/v2/cloudimages/action", Endpoint::ImsCreate),
+    at("POST", "/v2.1/cloudimages/action", Endpoint::ImsCreate),
+];
 
 pub(super) const ROWS: &[Operation] = &[
     row(
@@ -26,5 +36,64 @@ pub(super) const ROWS: &[Operation] = &[
             at("GET", "/v2/{project_id}/images/{image_id}", Endpoint::NovaImage),
         ],
         &["ims:images:get"],
+    ),
+    row(
+        OpId::GlanceCreate,
+        "Create an image record (Glance v2; data to follow)",
+        &[
+            at("POST", "/image/v2/images", Endpoint::GlanceImages),
+            at("POST", "/v2/images", Endpoint::GlanceImages),
+        ],
+        &["ims:images:create"],
+    ),
+    row(
+        OpId::GlanceUpdate,
+        "Update an image with a JSON patch (Glance v2)",
+        &[
+            at("PATCH", "/image/v2/images/{image_id}", Endpoint::GlanceImage),
+            at("PATCH", "/v2/images/{image_id}", Endpoint::GlanceImage),
+        ],
+        &["ims:images:update", "ims:images:get"],
+    ),
+    row(
+        OpId::GlanceDelete,
+        "Delete an image the project owns (Glance v2, IMS)",
+        &[
+            at("DELETE", "/image/v2/images/{image_id}", Endpoint::GlanceImage),
+            at("DELETE", "/v2/images/{image_id}", Endpoint::GlanceImage),
+        ],
+        &["ims:images:delete", "ims:images:get"],
+    ),
+    row(
+        OpId::ImsList,
+        "List images with IMS's filters",
+        &[at("GET", "/v2/cloudimages", Endpoint::ImsImages)],
+        &["ims:images:list"],
+    ),
+    Operation {
+        instance_authz: true,
+        ..change(
+            OpId::ImsCreateFromServer,
+            "Create a private image from a server's system disk (IMS)",
+            IMS_CREATE,
+            &[
+                "ims:serverImages:create",
+                "ims:images:create",
+                "ims:images:get",
+                "ims:images:update",
+                "ims:images:upload",
+            ],
+            &[VmState::Active, VmState::Stopped],
+            TaskState::ImageSnapshot,
+            super::Workflow::CreateImage,
+            "createImageByInstance",
+            "createImage",
+        )
+    },
+    row(
+        OpId::ImsUpdate,
+        "Update an image with a JSON patch (IMS)",
+        &[at("PATCH", "/v2/cloudimages/{image_id}", Endpoint::ImsImage)],
+        &["ims:images:update"],
     ),
 ];

@@ -65,6 +65,10 @@ pub enum Endpoint {
     NovaImage,
     GlanceImages,
     GlanceImage,
+    /// IMS's own image calls.
+    ImsImages,
+    ImsImage,
+    ImsCreate,
     /// Huawei VPC v1; the row names the call.
     Vpc,
     /// Neutron v2.0; the row names the call.
@@ -220,6 +224,8 @@ pub enum Workflow {
     /// Lock and unlock change only the lock record; their job completes at once.
     Lock,
     Unlock,
+    /// Capture the system disk into a new private image.
+    CreateImage,
 }
 
 /// One row of the catalog.

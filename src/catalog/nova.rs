@@ -74,6 +74,21 @@ const NOVA_DETACH_ACTIONS: &[&str] = &[
     "evs:volumes:manage",
 ];
 
+/// Capturing a server natively, with the dependents Huawei's ECS
+/// permission table lists.
+const NOVA_CREATE_IMAGE_ACTIONS: &[&str] = &[
+    "ecs:servers:createImage",
+    "ecs:servers:list",
+    "evs:volumes:get",
+    "evs:snapshots:create",
+    "ims:images:create",
+    "ims:images:get",
+    "ims:images:list",
+    "ims:images:update",
+    "ims:images:delete",
+    "ims:quotas:get",
+];
+
 /// The dependent actions of the native resize (seed row 7).
 pub const NATIVE_RESIZE_ACTIONS: &[&str] = &[
     "ecs:servers:resize",
@@ -401,5 +416,16 @@ pub(super) const ROWS: &[Operation] = &[
         NOVA_DETACH_ACTIONS,
         "detachVolume",
         "detach_volume",
+    ),
+    change(
+        OpId::NovaCreateImage,
+        "Create an image from a server (createImage)",
+        action!("createImage"),
+        NOVA_CREATE_IMAGE_ACTIONS,
+        ACTIVE_OR_STOPPED,
+        TaskState::ImageSnapshot,
+        Workflow::CreateImage,
+        "createImage",
+        "createImage",
     ),
 ];

@@ -80,9 +80,16 @@ op_ids! {
     NovaListVolumeAttachments = "nova.volumeAttachments.list",
     NovaShowVolumeAttachment = "nova.volumeAttachments.show",
     NovaDetachVolume = "nova.volumeAttachments.delete",
+    NovaCreateImage = "nova.createImage",
     // ---- images ----
     ImageList = "ims.images.list",
     ImageShow = "ims.images.get",
+    GlanceCreate = "glance.images.create",
+    GlanceUpdate = "glance.images.update",
+    GlanceDelete = "glance.images.delete",
+    ImsList = "ims.cloudimages.list",
+    ImsCreateFromServer = "ims.cloudimages.createFromServer",
+    ImsUpdate = "ims.cloudimages.update",
     // ---- networks: Huawei VPC ----
     VpcCreate = "vpc.vpcs.create",
     VpcList = "vpc.vpcs.list",

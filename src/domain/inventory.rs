@@ -118,6 +118,10 @@ fn image(id: &str, name: &str, os_type: &str, os_version: &str, min_disk: i64, m
         status: "active".into(),
         visibility: "public".into(),
         size_bytes: 2_361_393_152,
+        disk_format: Some("qcow2".into()),
+        container_format: Some("bare".into()),
+        protected: true,
+        ..Image::default()
     }
 }
 

@@ -46,7 +46,7 @@ impl Flavor {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Image {
     pub id: String,
@@ -68,6 +68,38 @@ pub struct Image {
     pub visibility: String,
     #[serde(default)]
     pub size_bytes: i64,
+    /// The project that owns it; none for the region's seeded images.
+    #[serde(default)]
+    pub owner: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub disk_format: Option<String>,
+    #[serde(default)]
+    pub container_format: Option<String>,
+    /// A protected image cannot be deleted.
+    #[serde(default)]
+    pub protected: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Glance's free-form properties (IMS shows them as its `__` keys too).
+    #[serde(default)]
+    pub properties: std::collections::BTreeMap<String, String>,
+    /// The server a private image was made from (Nova's `instance_uuid`).
+    #[serde(default)]
+    pub source_server: Option<String>,
+    #[serde(default)]
+    pub created: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    pub updated: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Image {
+    /// Whether a caller of `project_id` may see it: public and community
+    /// images, and the project's own.
+    pub fn visible_to(&self, project_id: &str) -> bool {
+        matches!(self.visibility.as_str(), "public" | "community") || self.owner.as_deref() == Some(project_id)
+    }
 }
 
 fn default_bit() -> String {

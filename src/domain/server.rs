@@ -71,10 +71,13 @@ pub enum TaskState {
     RebuildSpawning,
     Migrating,
     Deleting,
+    ImageSnapshot,
+    ImagePendingUpload,
+    ImageUploading,
 }
 
 impl TaskState {
-    pub const ALL: [TaskState; 23] = [
+    pub const ALL: [TaskState; 26] = [
         TaskState::Scheduling,
         TaskState::BlockDeviceMapping,
         TaskState::Networking,
@@ -98,6 +101,9 @@ impl TaskState {
         TaskState::RebuildSpawning,
         TaskState::Migrating,
         TaskState::Deleting,
+        TaskState::ImageSnapshot,
+        TaskState::ImagePendingUpload,
+        TaskState::ImageUploading,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +131,9 @@ impl TaskState {
             TaskState::RebuildSpawning => "rebuild_spawning",
             TaskState::Migrating => "migrating",
             TaskState::Deleting => "deleting",
+            TaskState::ImageSnapshot => "image_snapshot",
+            TaskState::ImagePendingUpload => "image_pending_upload",
+            TaskState::ImageUploading => "image_uploading",
         }
     }
 

@@ -83,4 +83,11 @@ pub trait ComputeDriver: Send + Sync + 'static {
     async fn reboot(&self, ctx: &StepContext, server_id: &str, hard: bool) -> Result<(), DriverError>;
     /// Writes the image onto the system volume.
     async fn ensure_disk_imaged(&self, ctx: &StepContext, volume_id: &str, image_id: &str) -> Result<(), DriverError>;
+    /// Copies the (system) volume into the image's data.
+    async fn ensure_image_captured(
+        &self,
+        ctx: &StepContext,
+        volume_id: &str,
+        image_id: &str,
+    ) -> Result<(), DriverError>;
 }

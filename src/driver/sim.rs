@@ -153,6 +153,16 @@ impl ComputeDriver for SimDriver {
     ) -> Result<(), DriverError> {
         Ok(())
     }
+
+    /// The simulator keeps no disk data: there is nothing to copy.
+    async fn ensure_image_captured(
+        &self,
+        _ctx: &StepContext,
+        _volume_id: &str,
+        _image_id: &str,
+    ) -> Result<(), DriverError> {
+        Ok(())
+    }
 }
 
 impl faults::FaultInjection for SimDriver {

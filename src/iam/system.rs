@@ -301,6 +301,30 @@ fn build() -> Vec<SystemRole> {
             "Read-only permissions for Elastic Volume Service.",
             allow_11(&["evs:*:get*", "evs:*:list*"]),
         ),
+        // The IMS service's own policies; internal names and statements
+        // UNCONFIRMED (published as all IMS permissions, and read-only).
+        role(
+            (
+                "ims-full-access",
+                "system_all_ims_full_access",
+                "IMS FullAccess",
+                "XA",
+                "IMS",
+            ),
+            "All permissions of Image Management Service.",
+            allow_11(&["ims:*:*"]),
+        ),
+        role(
+            (
+                "ims-read-only-access",
+                "system_all_ims_read_only_access",
+                "IMS ReadOnlyAccess",
+                "XA",
+                "IMS",
+            ),
+            "Read-only permissions for Image Management Service.",
+            allow_11(&["ims:*:get*", "ims:*:list*"]),
+        ),
         // Everything but IAM, through an explicit Deny: explicit Deny wins, so a
         // principal holding this role cannot manage IAM even with Security
         // Administrator beside it. Account administrators manage IAM without
@@ -376,7 +400,7 @@ mod tests {
     #[test]
     fn every_built_in_validates_and_is_unique() {
         let roles = system_roles();
-        assert_eq!(roles.len(), 14);
+        assert_eq!(roles.len(), 16);
         for r in roles {
             validate_with_limits(&r.policy, &Limits::BUILT_IN).unwrap_or_else(|e| panic!("{}: {e}", r.id));
             assert!(r.compiled().statement_count() > 0, "{}", r.id);

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     AddressRange, AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, FloatingIp, Grant, Group,
-    InstanceAction, Job, JobStepRecord, LockRecord, Network, Page, Port, Project, Removal, SecurityGroup,
+    Image, InstanceAction, Job, JobStepRecord, LockRecord, Network, Page, Port, Project, Removal, SecurityGroup,
     SecurityGroupRule, Server, ServerFilter, Subnet, TokenRecord, User, Volume, Vpc,
 };
 
@@ -29,6 +29,8 @@ pub struct Claim {
     pub job: Job,
     pub lease: Lease,
     pub action: Option<InstanceAction>,
+    /// A record the operation makes visible at once (create image's image).
+    pub image: Option<Image>,
 }
 
 /// The right to run a job: the node holding it, the epoch in which it took
@@ -345,6 +347,20 @@ pub trait VolumeStore: Send + Sync {
     async fn delete_free_volume(&self, id: &str, statuses: &[&str]) -> ControlResult<bool>;
 }
 
+/// Images: the region's public ones (owner none) and each project's own.
+#[async_trait]
+pub trait ImageStore: Send + Sync {
+    /// Writes an image unless one with its id exists; true if written.
+    async fn insert_image(&self, i: &Image) -> ControlResult<bool>;
+    /// Replaces an image's record.
+    async fn put_image(&self, i: &Image) -> ControlResult<()>;
+    async fn get_image(&self, id: &str) -> ControlResult<Option<Image>>;
+    /// The images a project sees: public and community ones and its own,
+    /// in id order.
+    async fn list_images(&self, project_id: &str) -> ControlResult<Vec<Image>>;
+    async fn delete_image(&self, id: &str) -> ControlResult<()>;
+}
+
 /// How far a batch's sub-jobs are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SubJobCounts {
@@ -384,12 +400,21 @@ pub trait JobStore: Send + Sync {
 
 /// The whole store: every family, so that one `Arc<dyn Store>` serves all.
 pub trait Store:
-    MetaStore + IdentityStore + AuditStore + ServerStore + VolumeStore + NetworkStore + JobStore + 'static
+    MetaStore + IdentityStore + AuditStore + ServerStore + VolumeStore + ImageStore + NetworkStore + JobStore + 'static
 {
 }
 
-impl<T: MetaStore + IdentityStore + AuditStore + ServerStore + VolumeStore + NetworkStore + JobStore + 'static> Store
-    for T
+impl<
+        T: MetaStore
+            + IdentityStore
+            + AuditStore
+            + ServerStore
+            + VolumeStore
+            + ImageStore
+            + NetworkStore
+            + JobStore
+            + 'static,
+    > Store for T
 {
 }
 

@@ -47,7 +47,8 @@ pub(super) async fn resize_flavors(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let inv = st.service.as_ref();
     let (source, image) = if let Some(id) = get("instance_uuid") {
         let s = st.service.server_for(&req.caller, &id).await?;
-        (inv.flavor(&s.flavor_id).cloned(), inv.image(&s.image_id).cloned())
+        let image = st.service.visible_image(&req.caller, &s.image_id).await?;
+        (inv.flavor(&s.flavor_id).cloned(), image)
     } else if let Some(id) = get("source_flavor_id") {
         (inv.flavor(&id).cloned(), None)
     } else if let Some(name) = get("source_flavor_name") {

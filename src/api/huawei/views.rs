@@ -38,6 +38,11 @@ pub fn job_view(job: &Job, subs: Option<&[Job]>) -> Value {
             if let Some(id) = &job.server_id {
                 entities.insert("server_id".into(), json!(id));
             }
+            // An image made from a server names the image.
+            if let Some(input) = job.params.get("input").filter(|i| i["kind"] == "create_image") {
+                entities.insert("image_id".into(), input["image_id"].clone());
+                entities.insert("image_name".into(), input["name"].clone());
+            }
             // A volume's job (EVS, or a disk attached to a server) names it.
             for key in ["volume_id", "volume_type", "size", "name"] {
                 if let Some(v) = job.params.get(key) {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use serde_json::{json, Value};
 
 use super::action_bodies::{self, no_such_action, ActionRequest};
@@ -18,6 +19,9 @@ use crate::domain::{ControlError, ControlResult, Server};
 
 pub(super) async fn action(st: &Arc<AppState>, req: &Req) -> ApiResult {
     let (key, value) = single_key(req)?;
+    if key == "createImage" {
+        return create_image(st, req, &value).await;
+    }
     let request = action_bodies::parse(&key, &value, req)?;
     let row = catalog::select(Endpoint::NovaServerAction, Some(&key), &value).ok_or_else(|| no_such_action(&key))?;
     let accepted = st
@@ -64,4 +68,47 @@ async fn rebuilt(st: &AppState, req: &Req, mut shown: Server, params: &RebuildIn
     let (vols, ports) = st.service.volumes_and_ports(&shown.id).await?;
     let view = rebuild_view(st, req, &shown, &vols, &ports, admin_pass);
     Ok(accepted_server(st, req, &shown.id, json!({ "server": view })))
+}
+
+/// `createImage`: a private image of the server's disk. 202 with the image's
+/// `Location`, and from 2.45 its id in the body.
+async fn create_image(st: &AppState, req: &Req, value: &Value) -> ApiResult {
+    let obj = body::object("createImage", value)?;
+    body::only_keys(obj, &["name", "metadata"])?;
+    let name = body::req_str(obj, "createImage", "name")?;
+    if name.chars().count() > 255 || name.trim().is_empty() {
+        return Err(body::invalid(
+            "name",
+            &json!(name),
+            "must be 1 to 255 characters, not only spaces",
+        ));
+    }
+    let properties = match obj.get("metadata") {
+        Some(md) if !md.is_null() => body::string_map(md, "metadata")?,
+        _ => Default::default(),
+    };
+    let (_, image) = st
+        .service
+        .create_server_image(
+            &req.caller,
+            crate::catalog::OpId::NovaCreateImage,
+            req.param("server_id"),
+            crate::control::service::ServerImage {
+                name,
+                description: String::new(),
+                properties,
+            },
+            &req.request_id,
+        )
+        .await?;
+    let location = format!("{}/image/v2/images/{}", st.public_url, image.id);
+    let mut resp = if req.mv.at_least(45) {
+        (StatusCode::ACCEPTED, axum::Json(json!({ "image_id": image.id }))).into_response()
+    } else {
+        empty(StatusCode::ACCEPTED)
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+        resp.headers_mut().insert("location", v);
+    }
+    Ok(resp)
 }

@@ -145,10 +145,26 @@ pub(super) async fn delete(st: &Arc<AppState>, req: &Req) -> ApiResult {
 }
 
 pub(super) async fn create(st: &Arc<AppState>, req: &Req) -> ApiResult {
-    let body: CreateBody = fields(&serde_json::Value::Object(body::json_object(req)?))?;
-    let NewServer { spec, admin_pass } = body.into_new_server(req.mv, |image_id| {
-        st.service.image(image_id).map(|i| i.min_disk_gb).unwrap_or(0)
-    })?;
+    let raw = body::json_object(req)?;
+    // The image's minimum disk sizes the root volume; read it before the
+    // body is turned into a create.
+    let image_ref = raw
+        .get("server")
+        .and_then(|s| s.get("imageRef"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let min_disk = match image_ref.as_str() {
+        "" => 0,
+        id => st
+            .service
+            .visible_image(&req.caller, id)
+            .await?
+            .map(|i| i.min_disk_gb)
+            .unwrap_or(0),
+    };
+    let body: CreateBody = fields(&serde_json::Value::Object(raw))?;
+    let NewServer { spec, admin_pass } = body.into_new_server(req.mv, |_| min_disk)?;
     let (_, servers) = st
         .service
         .create(&req.caller, OpId::NovaCreate, spec, &req.request_id)

@@ -56,7 +56,18 @@ impl Engine {
             }
             events::close(a, flow.event(&steps[at]), "Error", traceback);
         }
-        match self.commit(held, &progress, None, steps).await? {
+        let committed = self.commit(held, &progress, None, steps).await?;
+        if matches!(committed, Committed::Yes) {
+            // An image being made is gone with the job that made it (Nova).
+            if let Some(id) = &run.image_id {
+                if let Some(image) = self.store.get_image(id).await? {
+                    if image.status != "active" {
+                        self.store.delete_image(id).await?;
+                    }
+                }
+            }
+        }
+        match committed {
             Committed::Yes | Committed::Fenced => Ok(()),
             Committed::Superseded => self.end_superseded(held).await,
         }

@@ -76,14 +76,27 @@ impl Service {
 
     /// Validates operation-specific input against the server and fills in
     /// what the workflow needs to know from the admitted state.
-    fn prepare(&self, row: &Operation, server: &Server, input: WorkInput) -> ControlResult<(Workflow, JobParams)> {
+    async fn prepare(
+        &self,
+        caller: &Caller,
+        row: &Operation,
+        server: &Server,
+        input: WorkInput,
+    ) -> ControlResult<(Workflow, JobParams)> {
         let workflow = row
             .workflow
             .ok_or_else(|| ControlError::internal(format!("{} has no workflow", row.name())))?;
+        let mut images = Vec::new();
+        for id in workflows::images_named(server, &input) {
+            if let Some(i) = self.visible_image(caller, &id).await? {
+                images.push(i);
+            }
+        }
         let admission = Admission {
             row,
             inventory: self.inventory.as_ref(),
             capabilities: self.capabilities,
+            images: &images,
         };
         let (input, run) = workflows::prepare(workflow, &admission, server, input)?;
         Ok((workflow, JobParams { input, run }))
@@ -95,7 +108,7 @@ impl Service {
         let server = self.server_for(caller, server_id).await?;
         self.authorizer.authorize(caller, row, Some(&server)).await?;
         catalog::admit(row, &server, false)?;
-        self.prepare(row, &server, input).map(|_| ())
+        self.prepare(caller, row, &server, input).await.map(|_| ())
     }
 
     /// Runs one state-changing operation on one server.
@@ -124,7 +137,7 @@ impl Service {
     ) -> ControlResult<Accepted> {
         // ecsd's callers are tenants: nobody bypasses a lock.
         catalog::admit(row, &server, false)?;
-        let (workflow, params) = self.prepare(row, &server, input)?;
+        let (workflow, params) = self.prepare(caller, row, &server, input).await?;
         let mut job = self.new_job(caller, row, Some(&server.id), parent, params.to_value()?, request_id)?;
         let action = self.new_action(caller, row, &server.id, request_id);
         if let Some(change) = lock::change(caller, &server, &params.input) {
@@ -142,12 +155,17 @@ impl Service {
         next.updated = Utc::now();
         next.task_state = row.claim_task;
         next.current_job = Some(job.id.clone());
+        let image = match &params.input {
+            WorkInput::CreateImage(input) => Some(self.queued_capture(caller, &server, input).await?),
+            _ => None,
+        };
         let claim = Claim {
             server: next.clone(),
             expected_generation: server.generation,
             job,
             lease: self.engine.new_lease(),
             action,
+            image,
         };
         if !self.store.claim(&claim).await? {
             return Err(ControlError::Conflict {

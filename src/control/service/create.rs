@@ -90,13 +90,9 @@ impl Service {
                 format!("Flavor {} is sold out.", flavor.id),
             ));
         }
-        let image = self
-            .inventory
-            .image(&spec.image_id)
-            .ok_or_else(|| {
-                ControlError::bad_request_code("Ecs.0031", format!("Image {} could not be found.", spec.image_id))
-            })?
-            .clone();
+        let image = self.visible_image(caller, &spec.image_id).await?.ok_or_else(|| {
+            ControlError::bad_request_code("Ecs.0031", format!("Image {} could not be found.", spec.image_id))
+        })?;
         if image.status != "active" {
             return Err(ControlError::bad_request_code(
                 "Ecs.0032",

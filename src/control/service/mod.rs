@@ -7,6 +7,7 @@ mod attachments;
 mod create;
 mod floating_ips;
 mod hw_subnets;
+mod images;
 mod networks;
 mod ports;
 mod reads;
@@ -27,6 +28,9 @@ pub use attachments::{volume_not_found, AttachSpec, AttachmentDone, VOLUME_NOT_F
 pub use create::{CreateSpec, NicSpec, VolumeSpec, MAX_CREATE_COUNT};
 pub use floating_ips::NewFloatingIp;
 pub use hw_subnets::{HwSubnet, NewHwSubnet};
+pub use images::{
+    image_not_found, ImagePatch, NewImage, ServerImage, CONTAINER_FORMATS, DISK_FORMATS, IMAGE_NOT_FOUND,
+};
 pub use networks::{NetworkChange, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT};
 pub use ports::NewPortSpec;
 pub use security_groups::{NewRule, DEFAULT_GROUP};

@@ -17,13 +17,14 @@ impl Service {
         self.inventory.flavors()
     }
 
-    /// An image the caller may boot from.
-    pub fn image(&self, id: &str) -> Option<&Image> {
-        self.inventory.image(id)
-    }
-
-    pub fn images(&self) -> &[Image] {
-        self.inventory.images()
+    /// An image the caller may see (public, community or its project's),
+    /// with no authorization: what a create or rebuild boots from.
+    pub async fn visible_image(&self, caller: &Caller, id: &str) -> ControlResult<Option<Image>> {
+        Ok(self
+            .store
+            .get_image(id)
+            .await?
+            .filter(|i| i.visible_to(&caller.project_id)))
     }
 
     /// A host by id or name (a server view names its host).

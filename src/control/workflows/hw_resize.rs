@@ -18,7 +18,7 @@ pub struct HwResizeInput {
 
 pub fn prepare(cx: &Admission, server: &Server, input: &HwResizeInput) -> ControlResult<HwResizeInput> {
     cx.require(cx.capabilities.resize)?;
-    check_resize_target(cx.inventory, server, &input.flavor_id, false)?;
+    check_resize_target(cx, server, &input.flavor_id, false)?;
     Ok(input.clone())
 }
 

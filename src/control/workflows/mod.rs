@@ -12,6 +12,7 @@ mod migrate;
 mod reboot;
 mod rebuild;
 mod resize;
+mod snapshot;
 mod start;
 pub mod steps;
 mod stop;
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Operation, Workflow};
 use crate::domain::Inventory;
-use crate::domain::{ControlError, ControlResult, PowerState, Server, VmState};
+use crate::domain::{ControlError, ControlResult, Image, PowerState, Server, VmState};
 use crate::driver::Capabilities;
 
 pub use delete::DeleteInput;
@@ -30,6 +31,7 @@ pub use migrate::MigrateInput;
 pub use reboot::RebootInput;
 pub use rebuild::{RebuildInput, ReinstallOsInput};
 pub use resize::{resize_targets, ResizeInput};
+pub use snapshot::CreateImageInput;
 pub use steps::{Leaving, Placement, Step, StepError};
 pub use stop::StopInput;
 
@@ -51,6 +53,7 @@ pub enum WorkInput {
     Migrate(MigrateInput),
     Lock(LockInput),
     Unlock,
+    CreateImage(CreateImageInput),
 }
 
 /// What the engine decides while running, beside the input. Ids of things
@@ -65,6 +68,9 @@ pub struct RunState {
     pub target_host: Option<String>,
     /// Id of the system volume a rebuild creates.
     pub new_volume_id: Option<String>,
+    /// Id of the image a create-image makes (deleted if the job fails).
+    #[serde(default)]
+    pub image_id: Option<String>,
 }
 
 /// A job's `params`: the input and the run's decisions.
@@ -181,6 +187,10 @@ pub fn bind(workflow: Workflow, input: &WorkInput) -> ControlResult<Box<dyn Flow
             input_of!(w, input, Unlock, unit);
             Box::new(lock::Unlock)
         }
+        Workflow::CreateImage => {
+            input_of!(w, input, CreateImage);
+            Box::new(snapshot::CreateImage)
+        }
     })
 }
 
@@ -189,6 +199,27 @@ pub struct Admission<'a> {
     pub row: &'a Operation,
     pub inventory: &'a dyn Inventory,
     pub capabilities: Capabilities,
+    /// The images the input and the server name, as far as the caller may
+    /// see them (see [`images_named`]).
+    pub images: &'a [Image],
+}
+
+impl Admission<'_> {
+    fn image(&self, id: &str) -> Option<&Image> {
+        self.images.iter().find(|i| i.id == id)
+    }
+}
+
+/// The ids of the images admission looks at: the server's own and any the
+/// input names, so the service can read them before admission.
+pub fn images_named(server: &Server, input: &WorkInput) -> Vec<String> {
+    let mut ids = vec![server.image_id.clone()];
+    match input {
+        WorkInput::Rebuild(r) => ids.push(r.image_id.clone()),
+        WorkInput::ReinstallOs(r) => ids.extend(r.image_id.clone()),
+        _ => {}
+    }
+    ids
 }
 
 impl Admission<'_> {
@@ -238,6 +269,12 @@ pub fn prepare(
             &mut run,
         )?),
         Workflow::Migrate => WorkInput::Migrate(migrate::prepare(cx, server, input_of!(w, &input, Migrate))?),
+        Workflow::CreateImage => WorkInput::CreateImage(snapshot::prepare(
+            cx,
+            server,
+            input_of!(w, &input, CreateImage),
+            &mut run,
+        )?),
         Workflow::Create
         | Workflow::Delete
         | Workflow::Start
@@ -275,6 +312,10 @@ mod tests {
             ),
             (Workflow::HwResize, WorkInput::HwResize(HwResizeInput::default())),
             (Workflow::Migrate, WorkInput::Migrate(MigrateInput::default())),
+            (
+                Workflow::CreateImage,
+                WorkInput::CreateImage(CreateImageInput::default()),
+            ),
         ];
         for (wf, input) in cases {
             let steps = bind(wf, &input).expect("input fits").plan(&RunState::default());

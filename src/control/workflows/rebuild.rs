@@ -89,8 +89,8 @@ fn check_image_fits(cx: &Admission, server: &Server, image_id: &str, native: boo
     Ok(())
 }
 
-fn check_image<'a>(cx: &Admission<'a>, image_id: &str, native: bool) -> ControlResult<&'a Image> {
-    match cx.inventory.image(image_id) {
+fn check_image<'a>(cx: &'a Admission<'a>, image_id: &str, native: bool) -> ControlResult<&'a Image> {
+    match cx.image(image_id) {
         Some(i) if i.status == "active" => Ok(i),
         Some(_) => Err(ControlError::bad_request_code(
             "Ecs.0032",

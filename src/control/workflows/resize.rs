@@ -22,18 +22,19 @@ pub struct ResizeInput {
 
 pub fn prepare(cx: &Admission, server: &Server, input: &ResizeInput) -> ControlResult<ResizeInput> {
     cx.require(cx.capabilities.resize)?;
-    check_resize_target(cx.inventory, server, &input.flavor_id, true)?;
+    check_resize_target(cx, server, &input.flavor_id, true)?;
     Ok(input.clone())
 }
 
 /// The resize-flavor rules: the flavor exists, differs from the current
 /// one, is on sale, has the same architecture and fits the image.
 pub(super) fn check_resize_target<'a>(
-    inventory: &'a dyn Inventory,
+    cx: &Admission<'a>,
     server: &Server,
     target: &str,
     native: bool,
 ) -> ControlResult<&'a Flavor> {
+    let inventory = cx.inventory;
     let Some(flavor) = inventory.flavor(target).filter(|f| !f.disabled) else {
         return Err(ControlError::bad_request_code(
             "Ecs.0029",
@@ -55,7 +56,7 @@ pub(super) fn check_resize_target<'a>(
             format!("The ECS flavor cannot be switched to the target flavor {target}. Change the target flavor."),
         ));
     }
-    if let Some(image) = inventory.image(&server.image_id) {
+    if let Some(image) = cx.image(&server.image_id) {
         if image.min_ram_mb > flavor.ram_mb {
             return Err(ControlError::bad_request_code(
                 "Ecs.0804",

@@ -68,6 +68,8 @@ pub enum Step {
     SwapSystemVolume,
     /// Resize reverted: define the VM back on its source host.
     DefineOnSource,
+    /// Capture the system volume into the run's image and make it active.
+    CaptureImage,
     /// Delete: remove the VM, volumes (data volumes only if asked) and ports.
     Teardown {
         delete_data_volumes: bool,
@@ -92,6 +94,7 @@ impl Step {
             Step::CreateSystemVolume { .. } => "create_system_volume",
             Step::SwapSystemVolume => "swap_system_volume",
             Step::DefineOnSource => "define_on_source",
+            Step::CaptureImage => "capture_image",
             Step::Teardown { .. } => "teardown",
             Step::Finish => "finish",
         }
@@ -114,6 +117,7 @@ impl Step {
                 | Step::PowerOff { .. }
                 | Step::PowerOn
                 | Step::Reboot { .. }
+                | Step::CaptureImage
                 | Step::Finish
         )
     }
@@ -229,6 +233,7 @@ pub async fn execute(flow: &dyn Flow, cx: &mut StepCx<'_>, step: &Step) -> Resul
             create_system_volume(cx, &image_id).await?;
         }
         Step::SwapSystemVolume => swap_system_volume(cx).await?,
+        Step::CaptureImage => capture_image(cx).await?,
         Step::Teardown { delete_data_volumes } => teardown(cx, *delete_data_volumes).await?,
         Step::Finish => super::finish_record(flow, &mut cx.next, cx.run),
     }
@@ -304,7 +309,7 @@ async fn create_system_volume(cx: &mut StepCx<'_>, image_id: &str) -> Result<(),
     if cx.store.get_volume(&id).await?.is_none() {
         let old = cx.store.volumes_of(&cx.server.id).await?;
         let old_sys = old.iter().find(|v| v.bootable);
-        let min = cx.inventory.image(image_id).map(|i| i.min_disk_gb).unwrap_or(0);
+        let min = cx.store.get_image(image_id).await?.map(|i| i.min_disk_gb).unwrap_or(0);
         let vol = Volume {
             id: id.clone(),
             server_id: None,
@@ -325,6 +330,47 @@ async fn create_system_volume(cx: &mut StepCx<'_>, image_id: &str) -> Result<(),
         cx.store.put_volume(&vol).await?;
     }
     cx.driver.ensure_disk_imaged(&cx.ctx, &id, image_id).await?;
+    Ok(())
+}
+
+/// Captures the system volume into the run's image, then makes the image
+/// active with the source's size and OS; an image already active is left
+/// as it is (the step ran before a crash).
+async fn capture_image(cx: &StepCx<'_>) -> Result<(), StepError> {
+    let Some(image_id) = cx.run.image_id.clone() else {
+        return Err(ControlError::internal("a capture without an image").into());
+    };
+    let Some(mut image) = cx.store.get_image(&image_id).await? else {
+        return Err(DriverError {
+            code: "Ecs.0031".into(),
+            reason: format!("Image {image_id} was deleted while it was being made."),
+        }
+        .into());
+    };
+    if image.status == "active" {
+        return Ok(());
+    }
+    let system = cx
+        .store
+        .volumes_of(&cx.server.id)
+        .await?
+        .into_iter()
+        .find(|v| v.bootable);
+    let volume_id = system.as_ref().map(|v| v.id.clone()).unwrap_or_default();
+    cx.driver.ensure_image_captured(&cx.ctx, &volume_id, &image_id).await?;
+    let source = cx.store.get_image(&cx.server.image_id).await?;
+    image.status = "active".into();
+    image.size_bytes = source.as_ref().map(|s| s.size_bytes).unwrap_or_default();
+    image.min_disk_gb = system.map(|v| v.size_gb).unwrap_or(image.min_disk_gb);
+    if let Some(s) = source {
+        image.os_type = s.os_type;
+        image.os_version = s.os_version;
+        image.os_bit = s.os_bit;
+        image.arch = s.arch;
+        image.min_ram_mb = image.min_ram_mb.max(s.min_ram_mb);
+    }
+    image.updated = Some(chrono::Utc::now());
+    cx.store.put_image(&image).await?;
     Ok(())
 }
 

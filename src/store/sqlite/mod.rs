@@ -8,6 +8,7 @@ use std::path::Path;
 mod addresses;
 mod audit;
 mod identity;
+mod images;
 mod jobs;
 mod network;
 mod schema;

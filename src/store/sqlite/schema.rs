@@ -58,6 +58,9 @@ CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
 CREATE TABLE IF NOT EXISTS server_locks (server_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS images (id TEXT PRIMARY KEY, owner TEXT, visibility TEXT NOT NULL, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS images_owner ON images(owner, id);
+CREATE INDEX IF NOT EXISTS images_visibility ON images(visibility, id);
 INSERT OR IGNORE INTO counters (name, value) SELECT 'jobs', COALESCE(MAX(seq), 0) FROM jobs
     WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'jobs');
 INSERT OR IGNORE INTO counters (name, value) SELECT 'servers', COALESCE(MAX(seq), 0) FROM servers

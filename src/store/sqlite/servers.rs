@@ -383,6 +383,11 @@ impl ServerStore for SqliteStore {
         let job = JobRow::of(&claim.job)?;
         let lease = claim.lease.clone();
         let action = claim.action.as_ref().map(ActionRow::of).transpose()?;
+        let image = claim
+            .image
+            .as_ref()
+            .map(|i| Ok::<_, crate::domain::ControlError>((i.clone(), to_doc(i)?)))
+            .transpose()?;
         self.write(move |c| {
             if !cas_server(c, &server, expected)? {
                 return Ok(false);
@@ -390,6 +395,9 @@ impl ServerStore for SqliteStore {
             write_job(c, &job, Some(&lease))?;
             if let Some(a) = &action {
                 write_action(c, a)?;
+            }
+            if let Some((i, doc)) = &image {
+                super::images::write_image(c, i, doc)?;
             }
             Ok(true)
         })
