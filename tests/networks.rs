@@ -245,3 +245,92 @@ async fn the_suggested_policy_spans_services_and_is_exactly_enough() {
         .collect();
     assert_eq!(refused, ["rule"], "{partial:?}");
 }
+
+#[tokio::test]
+async fn an_elastic_ip_is_a_floating_ip_bound_and_released_the_huawei_way() {
+    let k = kit().await;
+    let t = admin_token(&k).await;
+    let p = k.caller.project_id.clone();
+    let s = k.active_server("s6.small.1").await;
+    let port = k.service().store.ports_of(&s.id).await.unwrap().remove(0);
+    let body = r#"{"publicip": {"type": "5_bgp", "alias": "web"},
+                   "bandwidth": {"name": "bw", "size": 5, "share_type": "PER", "charge_mode": "traffic"}}"#;
+    let r = call(&k, post(&format!("/v1/{p}/publicips"), &t, body)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let eip = r.body["publicip"]["id"].as_str().unwrap().to_string();
+    let address = r.body["publicip"]["public_ip_address"].as_str().unwrap().to_string();
+    assert!(address.starts_with("172.24.4."), "{address}");
+    assert_eq!(r.body["publicip"]["status"], "DOWN");
+    assert!(
+        r.body["publicip"].get("bandwidth_id").is_none(),
+        "not in the create answer"
+    );
+
+    // Neutron sees the same record.
+    let f = call(&k, get(&format!("/network/v2.0/floatingips/{eip}"), &t)).await;
+    assert_eq!(f.body["floatingip"]["floating_ip_address"], address.as_str());
+
+    let path = format!("/v1/{p}/publicips/{eip}");
+    let bind = format!(r#"{{"publicip": {{"port_id": "{}"}}}}"#, port.id);
+    let r = call(&k, put(&path, &t, &bind)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["publicip"]["status"], "ACTIVE");
+    assert_eq!(r.body["publicip"]["port_id"], port.id.as_str());
+    assert_eq!(r.body["publicip"]["private_ip_address"], port.ip_address.as_str());
+    let shown = call(&k, get(&format!("/v1/{p}/cloudservers/{}", s.id), &t)).await;
+    assert!(shown.body.to_string().contains(&address), "{}", shown.body);
+
+    // A second EIP on the same port, and releasing a bound one, are refused.
+    let r = call(&k, post(&format!("/v1/{p}/publicips"), &t, body)).await;
+    let other = r.body["publicip"]["id"].as_str().unwrap().to_string();
+    let r = call(&k, put(&format!("/v1/{p}/publicips/{other}"), &t, &bind)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["code"], "VPC.0511");
+    let r = call(&k, delete(&path, &t)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["code"], "VPC.0517");
+    // Bound elsewhere already: VPC.0510.
+    let s2 = k.active_server("s6.small.1").await;
+    let port2 = k.service().store.ports_of(&s2.id).await.unwrap().remove(0);
+    let r = call(
+        &k,
+        put(&path, &t, &format!(r#"{{"publicip": {{"port_id": "{}"}}}}"#, port2.id)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["code"], "VPC.0510");
+
+    // Unbind (v3), then release.
+    let r = call(
+        &k,
+        post(&format!("/v3/{p}/eip/publicips/{eip}/disassociate-instance"), &t, "{}"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["publicip"]["status"], "DOWN");
+    let r = call(&k, delete(&path, &t)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = call(&k, get(&path, &t)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    assert_eq!(r.body["code"], "VPC.0504");
+
+    // Bad input in VPC's format.
+    for bad in [
+        r#"{"publicip": {"type": "5_bgp"}}"#,
+        r#"{"publicip": {"type": "5_bgp"}, "bandwidth": {"name": "b", "size": 5, "share_type": "WHOLE"}}"#,
+        r#"{"publicip": {"type": "5_bgp"}, "bandwidth": {"name": "b", "size": 0, "share_type": "PER"}}"#,
+        r#"{"publicip": {"type": "nope"}, "bandwidth": {"name": "b", "size": 5, "share_type": "PER"}}"#,
+    ] {
+        let r = call(&k, post(&format!("/v1/{p}/publicips"), &t, bad)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
+        assert!(r.body["code"].as_str().unwrap().starts_with("VPC."), "{}", r.body);
+    }
+}
+
+fn put(path: &str, token: &str, body: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::put(path)
+        .header("x-auth-token", token)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_string()))
+        .unwrap()
+}

@@ -177,6 +177,60 @@ pub(super) const ROWS: &[Operation] = &[
         )],
         &["vpc:securityGroupRules:delete"],
     ),
+    // ---- Huawei EIP (v1, and v3's bind and unbind) over the floating IPs ----
+    // The role/policy actions Huawei's EIP reference lists (`vpc:publicIps:*`;
+    // its identity policies name them `eip:publicIps:*` with these as aliases).
+    row(
+        OpId::EipCreate,
+        "Assign an elastic IP with its dedicated bandwidth",
+        &[vpc("POST", "/v1/{project_id}/publicips")],
+        &["vpc:publicIps:create"],
+    ),
+    row(
+        OpId::EipList,
+        "List elastic IPs",
+        &[vpc("GET", "/v1/{project_id}/publicips")],
+        &["vpc:publicIps:list"],
+    ),
+    row(
+        OpId::EipShow,
+        "Show an elastic IP",
+        &[
+            vpc("GET", "/v1/{project_id}/publicips/{publicip_id}"),
+            vpc("GET", "/v3/{project_id}/eip/publicips/{publicip_id}"),
+        ],
+        &["vpc:publicIps:get"],
+    ),
+    row(
+        OpId::EipUpdate,
+        "Bind an elastic IP to a port, unbind it, or rename it",
+        &[vpc("PUT", "/v1/{project_id}/publicips/{publicip_id}")],
+        &["vpc:publicIps:update"],
+    ),
+    row(
+        OpId::EipDelete,
+        "Release an unbound elastic IP",
+        &[vpc("DELETE", "/v1/{project_id}/publicips/{publicip_id}")],
+        &["vpc:publicIps:delete"],
+    ),
+    row(
+        OpId::EipAssociate,
+        "Bind an elastic IP to a port (v3)",
+        &[vpc(
+            "POST",
+            "/v3/{project_id}/eip/publicips/{publicip_id}/associate-instance",
+        )],
+        &["vpc:publicIps:update"],
+    ),
+    row(
+        OpId::EipDisassociate,
+        "Unbind an elastic IP (v3)",
+        &[vpc(
+            "POST",
+            "/v3/{project_id}/eip/publicips/{publicip_id}/disassociate-instance",
+        )],
+        &["vpc:publicIps:update"],
+    ),
     // ---- Neutron v2.0 ----
     public(
         OpId::NetworkVersions,

@@ -114,6 +114,13 @@ op_ids! {
     VpcRuleList = "vpc.securityGroupRules.list",
     VpcRuleShow = "vpc.securityGroupRules.get",
     VpcRuleDelete = "vpc.securityGroupRules.delete",
+    EipCreate = "eip.publicIps.create",
+    EipList = "eip.publicIps.list",
+    EipShow = "eip.publicIps.get",
+    EipUpdate = "eip.publicIps.update",
+    EipDelete = "eip.publicIps.delete",
+    EipAssociate = "eip.publicIps.associateInstance",
+    EipDisassociate = "eip.publicIps.disassociateInstance",
     // ---- networks: Neutron ----
     NetworkVersions = "versions.network",
     NeutronExtensions = "neutron.extensions.list",

@@ -23,7 +23,7 @@ pub use network::{AddressRange, DEFAULT_SUBNET_RANGE};
 pub use region::*;
 pub use resources::*;
 pub use server::*;
-pub use vpc::{AllocationPool, FloatingIp, Network, Removal, SecurityGroup, SecurityGroupRule, Subnet, Vpc};
+pub use vpc::{AllocationPool, Bandwidth, FloatingIp, Network, Removal, SecurityGroup, SecurityGroupRule, Subnet, Vpc};
 
 /// A fresh 32-hex id, the shape Huawei uses for projects, users and jobs.
 pub fn hex_id() -> String {

@@ -62,6 +62,24 @@ pub struct FloatingIp {
     pub description: String,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
+    /// Huawei EIP: its alias and the dedicated (PER) bandwidth made with it.
+    #[serde(default)]
+    pub alias: String,
+    #[serde(default)]
+    pub bandwidth: Option<Bandwidth>,
+}
+
+/// The bandwidth of an elastic IP (Huawei): made with it and named by it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bandwidth {
+    pub id: String,
+    pub name: String,
+    /// Mbit/s.
+    pub size: i64,
+    /// `PER` (dedicated); shared (`WHOLE`) bandwidths are not modelled.
+    pub share_type: String,
+    /// `bandwidth` or `traffic`.
+    pub charge_mode: String,
 }
 
 /// An address pool of a subnet: the hosts handed out automatically.
@@ -193,10 +211,17 @@ pub mod codes {
     pub const PORT_NOT_FOUND: &str = "VPC.2501";
     pub const PORT_IN_USE: &str = "VPC.2502";
     pub const ADDRESS_IN_USE: &str = "VPC.2503";
-    /// Floating IPs (Huawei's EIP codes, VPC.13xx, are UNCONFIRMED).
-    pub const FLOATING_INVALID: &str = "VPC.1301";
-    pub const FLOATING_NOT_FOUND: &str = "VPC.1302";
-    pub const FLOATING_IN_USE: &str = "VPC.1303";
+    /// Floating IPs and EIPs, as Huawei's EIP error reference numbers them.
+    pub const FLOATING_INVALID: &str = "VPC.0501";
+    pub const FLOATING_NOT_FOUND: &str = "VPC.0504";
+    /// The port already has a floating IP.
+    pub const FLOATING_IN_USE: &str = "VPC.0511";
+    /// The EIP is already bound to a port.
+    pub const FLOATING_BOUND: &str = "VPC.0510";
+    /// A bound EIP cannot be deleted.
+    pub const FLOATING_DELETE_BOUND: &str = "VPC.0517";
+    /// Bandwidth name or share type invalid.
+    pub const BANDWIDTH_INVALID: &str = "VPC.0301";
     /// UNCONFIRMED.
     pub const GROUP_INVALID: &str = "VPC.0601";
     /// UNCONFIRMED.

@@ -3,6 +3,7 @@
 //! call the service and render; lists are filtered and paged on the
 //! rendered items, as both APIs filter on their own attribute names.
 
+mod eip;
 pub mod neutron;
 mod neutron_views;
 pub mod vpc;

@@ -318,6 +318,7 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
                         floating_ip_address: text(&b, "floating_ip_address", code)?,
                         port_id: text(&b, "port_id", code)?,
                         description: text(&b, "description", code)?.unwrap_or_default(),
+                        ..NewFloatingIp::default()
                     },
                 )
                 .await

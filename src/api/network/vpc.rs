@@ -23,6 +23,13 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
     // The row's actions before anything else: no body check, no lookup.
     svc.authorize(c, op, None).await?;
     match op {
+        OpId::EipCreate
+        | OpId::EipList
+        | OpId::EipShow
+        | OpId::EipUpdate
+        | OpId::EipDelete
+        | OpId::EipAssociate
+        | OpId::EipDisassociate => super::eip::handle(st, op, req).await,
         OpId::VpcCreate => {
             let b = wrapped(req, "vpc", codes::VPC_INVALID)?;
             known_keys(

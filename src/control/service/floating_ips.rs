@@ -7,7 +7,7 @@ use chrono::Utc;
 
 use super::Service;
 use crate::domain::vpc::{self, codes};
-use crate::domain::{uuid_id, Caller, ControlError, ControlResult, FloatingIp, Port, Removal};
+use crate::domain::{uuid_id, Bandwidth, Caller, ControlError, ControlResult, FloatingIp, Port, Removal};
 
 /// A floating IP to allocate, optionally mapped to a port at once.
 #[derive(Debug, Clone, Default)]
@@ -16,6 +16,9 @@ pub struct NewFloatingIp {
     pub floating_ip_address: Option<String>,
     pub port_id: Option<String>,
     pub description: String,
+    /// Huawei EIP: its alias and dedicated bandwidth.
+    pub alias: String,
+    pub bandwidth: Option<Bandwidth>,
 }
 
 impl Service {
@@ -59,6 +62,8 @@ impl Service {
             description: new.description,
             created: now,
             updated: now,
+            alias: new.alias,
+            bandwidth: new.bandwidth,
         };
         if !self.store.put_floating_ip(&f).await? {
             self.store.delete_port(&f.address_port_id).await?;
@@ -101,6 +106,41 @@ impl Service {
             return Err(already_mapped(port_id.unwrap_or_default()));
         }
         Ok(f)
+    }
+
+    /// Huawei's bind: refused while the EIP is bound to another port
+    /// (`VPC.0510`); binding to the port it is bound to changes nothing.
+    pub async fn bind_eip(&self, caller: &Caller, id: &str, port_id: &str) -> ControlResult<FloatingIp> {
+        let f = self.floating_ip(caller, id).await?;
+        match f.port_id.as_deref() {
+            Some(bound) if bound == port_id => Ok(f),
+            Some(bound) => Err(vpc::in_use(
+                codes::FLOATING_BOUND,
+                format!("Floatingip has already associated with port {bound}."),
+            )),
+            None => self.map_floating_ip(caller, id, Some(port_id)).await,
+        }
+    }
+
+    /// Renames an EIP (its alias).
+    pub async fn rename_eip(&self, caller: &Caller, id: &str, alias: String) -> ControlResult<FloatingIp> {
+        let mut f = self.floating_ip(caller, id).await?;
+        f.alias = alias;
+        f.updated = Utc::now();
+        self.store.put_floating_ip(&f).await?;
+        Ok(f)
+    }
+
+    /// Huawei's release: a bound EIP is refused (`VPC.0517`).
+    pub async fn release_eip(&self, caller: &Caller, id: &str) -> ControlResult<()> {
+        let f = self.floating_ip(caller, id).await?;
+        if f.port_id.is_some() {
+            return Err(vpc::in_use(
+                codes::FLOATING_DELETE_BOUND,
+                "Floatingip has associated with port, please disassociate it firstly.".into(),
+            ));
+        }
+        self.delete_floating_ip(caller, id).await
     }
 
     pub async fn delete_floating_ip(&self, caller: &Caller, id: &str) -> ControlResult<()> {
