@@ -153,7 +153,7 @@ now_ms() {
 }
 
 # One TOML per data dir: shared hosts with room for COUNT s6.small.1
-# servers (1 vCPU, 1 GiB each), twice over.
+# servers (1 vCPU, 1 GiB each), twice over, and no quotas.
 write_config() { # FILE COUNT
     local vcpus=$(($2 + 64))
     : > "$1"
@@ -169,6 +169,16 @@ ram_mb = $((vcpus * 1024))
 
 EOF
     done
+    # A benchmark's project holds every server: no quota stands in its way.
+    cat >> "$1" << EOF
+[quotas]
+instances = -1
+cores = -1
+ram = -1
+volumes = -1
+gigabytes = -1
+ports = -1
+EOF
 }
 
 start_ecsd() { # DATA CONFIG

@@ -63,7 +63,7 @@ enum Command {
         /// Data directory (SQLite database, client settings).
         #[arg(long, env = "ECSD_DATA")]
         data: Option<PathBuf>,
-        /// TOML configuration file (flavors, images, hosts, faults).
+        /// TOML configuration file (flavors, images, hosts, faults, quotas).
         #[arg(long, env = "ECSD_CONFIG")]
         config: Option<PathBuf>,
         /// The simulated driver's time per workflow step, in milliseconds.

@@ -56,7 +56,13 @@ async fn the_request_and_engine_paths_never_scan_a_growing_table() {
             .with_filter(tracing_subscriber::filter::Targets::new().with_target("ecsd::sql", tracing::Level::TRACE)),
     );
     tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
-    let k = kit().await;
+    // Finite quotas (the region's stock defaults), so every create counts usage.
+    let k = kit_file(
+        ecsd::control::authz::EnforcementMode::Enforce,
+        0,
+        ecsd::app::config::FileConfig::default(),
+    )
+    .await;
     let t = admin_token(&k).await;
     let p = k.caller.project_id.clone();
     // Some history first, so the planner sees tables that are not empty.
@@ -116,6 +122,49 @@ async fn the_request_and_engine_paths_never_scan_a_growing_table() {
     let port = json!({"port": {"network_id": ecsd::domain::DEFAULT_SUBNET_ID}});
     let r = call(&k, post("/network/v2.0/ports", &t, &port.to_string())).await;
     assert_eq!(r.status, 201, "{}", r.body);
+    // Volumes: a create (its quota counts the project's volumes), an
+    // attach, an image of a server, and the quota views.
+    let r = call(
+        &k,
+        post(&format!("/volume/v3/{p}/volumes"), &t, r#"{"volume": {"size": 1}}"#),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    let volume = r.body["volume"]["id"].as_str().unwrap().to_string();
+    let attach = json!({"volumeAttachment": {"volumeId": volume}});
+    let r = call(
+        &k,
+        post(
+            &format!("/v2.1/servers/{a}/os-volume_attachments"),
+            &t,
+            &attach.to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = call(
+        &k,
+        post(
+            &format!("/v2.1/servers/{a}/action"),
+            &t,
+            r#"{"createImage": {"name": "idx"}}"#,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 202, "{}", r.body);
+    k.run().await;
+    for path in [
+        format!("/v2.1/{p}/limits"),
+        format!("/v2.1/{p}/os-quota-sets/{p}/detail"),
+        format!("/volume/v3/{p}/os-quota-sets/{p}?usage=true"),
+        format!("/network/v2.0/quotas/{p}/details"),
+        "/image/v2/images".to_string(),
+        format!("/v2/{p}/cloudvolumes/detail"),
+        format!("/v1/{p}/publicips"),
+    ] {
+        let r = call(&k, get(&path, &t)).await;
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+    }
     for path in [
         "/network/v2.0/networks".to_string(),
         "/network/v2.0/subnets".to_string(),

@@ -540,6 +540,8 @@ async fn what_the_driver_cannot_do_is_refused_before_anything_changes() {
             cold_migrate: true,
         },
         faults: None,
+        quota_defaults: Default::default(),
+        quota_locks: ecsd::control::service::quota_locks(),
     };
     let err = limited
         .act(&k.caller, OpId::NovaResize, &s.id, to_medium(), "req-x")

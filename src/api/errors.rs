@@ -51,6 +51,12 @@ pub fn status_of(e: &ControlError, dialect: Dialect) -> StatusCode {
             StatusCode::CONFLICT
         }
         ControlError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        ControlError::OverQuota { .. } => match dialect {
+            Dialect::Cinder => StatusCode::PAYLOAD_TOO_LARGE,
+            Dialect::Neutron | Dialect::Vpc => StatusCode::CONFLICT,
+            Dialect::Huawei | Dialect::Evs | Dialect::Ims => StatusCode::BAD_REQUEST,
+            _ => StatusCode::FORBIDDEN,
+        },
         ControlError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
         ControlError::Capacity { .. } => StatusCode::CONFLICT,
         ControlError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -208,9 +214,48 @@ pub fn for_dialect(dialect: Dialect, e: &ControlError) -> Response {
         Dialect::Glance => glance(e),
         Dialect::Neutron => neutron(e),
         Dialect::Vpc => vpc(e),
-        Dialect::Cinder => nova(e),
-        Dialect::Evs => huawei(e),
+        Dialect::Cinder => cinder(e),
+        Dialect::Evs => huawei_as(e, Dialect::Evs),
         Dialect::Ims => huawei_as(e, Dialect::Ims),
+    }
+}
+
+/// Cinder: Nova's fault format, but over quota is 413 `overLimit` with the
+/// exception's class name before its message and `Retry-After: 0`.
+fn cinder(e: &ControlError) -> Response {
+    let ControlError::OverQuota {
+        resource,
+        requested,
+        used,
+        limit,
+    } = e
+    else {
+        return nova(e);
+    };
+    let message = if *resource == crate::domain::quota::Resource::Gigabytes {
+        format!(
+            "VolumeSizeExceedsAvailableQuota: Requested volume or snapshot exceeds allowed gigabytes quota. \
+             Requested {requested}G, quota is {limit}G and {used}G has been consumed."
+        )
+    } else {
+        format!("VolumeLimitExceeded: Maximum number of volumes allowed ({limit}) exceeded for quota 'volumes'.")
+    };
+    let mut resp = json_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        json!({"overLimit": {"code": 413, "message": message, "retryAfter": "0"}}),
+    );
+    resp.headers_mut().insert("retry-after", HeaderValue::from_static("0"));
+    resp
+}
+
+/// Neutron's and Huawei VPC's over-quota text: `Quota exceeded for resources: ['port'].`
+fn over_quota_text(e: &ControlError) -> Option<String> {
+    match e {
+        ControlError::OverQuota { resource, .. } => Some(format!(
+            "Quota exceeded for resources: ['{}'].",
+            resource.neutron_key().unwrap_or(resource.key())
+        )),
+        _ => None,
     }
 }
 
@@ -243,6 +288,7 @@ fn neutron_type(e: &ControlError) -> &'static str {
             _ => "Conflict",
         },
         ControlError::Forbidden { .. } => "PolicyNotAuthorized",
+        ControlError::OverQuota { .. } => "OverQuota",
         ControlError::Capacity { .. } => "IpAddressGenerationFailure",
         ControlError::TooLarge => "RequestEntityTooLarge",
         ControlError::UnsupportedMediaType => "HTTPUnsupportedMediaType",
@@ -256,7 +302,8 @@ pub fn neutron(e: &ControlError) -> Response {
         return keystone_status(StatusCode::UNAUTHORIZED, message);
     }
     let status = status_of(e, Dialect::Neutron);
-    neutron_status(status, neutron_type(e), &client_message(e))
+    let message = over_quota_text(e).unwrap_or_else(|| client_message(e));
+    neutron_status(status, neutron_type(e), &message)
 }
 
 pub fn neutron_status(status: StatusCode, kind: &str, message: &str) -> Response {
@@ -276,5 +323,6 @@ pub fn vpc(e: &ControlError) -> Response {
         ControlError::BadRequest { code, .. } if !code.starts_with("VPC.") => crate::domain::vpc::codes::VPC_INVALID,
         _ => e.code(),
     };
-    json_response(status, json!({"code": code, "message": client_message(e)}))
+    let message = over_quota_text(e).unwrap_or_else(|| client_message(e));
+    json_response(status, json!({"code": code, "message": message}))
 }

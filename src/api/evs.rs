@@ -28,6 +28,7 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
     // The row's actions before the body or any lookup, as for networks.
     svc.authorize(c, op, None).await?;
     match op {
+        OpId::EvsQuotas => super::quotas::cinder(st, op, req).await,
         OpId::EvsCreate => {
             body::check_content_type(req)?;
             let outer = body::json_object(req)?;

@@ -16,6 +16,7 @@ pub mod microversion;
 pub mod network;
 pub mod nova;
 mod pipeline;
+pub mod quotas;
 mod router;
 pub mod versions;
 pub mod volume;

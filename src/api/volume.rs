@@ -18,6 +18,11 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
     // The row's actions before the body or any lookup, as for networks.
     svc.authorize(c, op, None).await?;
     match op {
+        OpId::CinderLimits
+        | OpId::CinderQuotaShow
+        | OpId::CinderQuotaDefaults
+        | OpId::CinderQuotaUpdate
+        | OpId::CinderQuotaDelete => super::quotas::cinder(st, op, req).await,
         OpId::CinderVolumeCreate => {
             let b = volume_body(req)?;
             body::only_keys(

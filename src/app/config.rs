@@ -26,6 +26,12 @@ pub struct FileConfig {
     pub faults: Vec<FaultRule>,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: Option<usize>,
+    /// Default quotas per project by Nova's and Cinder's names (`instances`,
+    /// `cores`, `ram`, `volumes`, `gigabytes`, `networks`, `subnets`,
+    /// `ports`, `security_groups`, `security_group_rules`, `floating_ips`);
+    /// `-1` is unlimited. Unnamed ones keep OpenStack's defaults.
+    #[serde(default)]
+    pub quotas: std::collections::BTreeMap<String, i64>,
 }
 
 impl FileConfig {
@@ -33,6 +39,21 @@ impl FileConfig {
         let text =
             std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("reading config {}: {e}", path.display()))?;
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("parsing config {}: {e}", path.display()))
+    }
+
+    /// The default quotas the file sets; an unknown name or a limit below
+    /// -1 is an error.
+    pub fn quota_defaults(&self) -> anyhow::Result<crate::domain::quota::QuotaSet> {
+        let mut out = crate::domain::quota::QuotaSet::new();
+        for (key, limit) in &self.quotas {
+            let r = crate::domain::quota::Resource::parse(key)
+                .ok_or_else(|| anyhow::anyhow!("unknown quota {key} in [quotas]"))?;
+            if *limit < -1 {
+                anyhow::bail!("quota {key} = {limit}: use -1 (unlimited) or more");
+            }
+            out.insert(r, *limit);
+        }
+        Ok(out)
     }
 
     /// The inventory to serve: the seeded one, with the lists given here

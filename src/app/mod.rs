@@ -98,6 +98,8 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         authorizer: authz.clone(),
         capabilities: crate::driver::ComputeDriver::capabilities(sim.as_ref()),
         faults: Some(sim.clone()),
+        quota_defaults: opts.file.quota_defaults()?,
+        quota_locks: crate::control::service::quota_locks(),
     });
     let insight = Arc::new(Insight::new(store.clone(), authz.clone(), audit.clone()));
     let state = Arc::new(AppState {

@@ -11,7 +11,7 @@ fn is_compute(o: &Operation) -> bool {
 
 /// The network and block storage rows: Huawei VPC, Neutron, Cinder and EVS.
 fn is_network(o: &Operation) -> bool {
-    (OpId::VpcCreate..=OpId::EvsDelete).contains(&o.id)
+    (OpId::VpcCreate..=OpId::EvsQuotas).contains(&o.id)
 }
 
 fn routes_text(o: &Operation, sep: &str) -> String {

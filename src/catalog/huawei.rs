@@ -457,4 +457,10 @@ pub(super) const ROWS: &[Operation] = &[
             &["ecs:cloudServers:showServerBlockDevice"],
         )
     },
+    row(
+        OpId::HwShowLimits,
+        "Show the project's server quotas and usage",
+        routes!(Endpoint::HwLimits; "GET" "/v1/{project_id}/cloudservers/limits"),
+        &["ecs:cloudServerQuotas:get"],
+    ),
 ];

@@ -9,7 +9,7 @@
 //! were not reachable (ECS FullAccess grants both `vpc:*:get` and
 //! `vpc:*:list`, so the published policies decide alike either way).
 
-use super::{public, route as at, row, Endpoint, OpId, Operation, Route};
+use super::{administrator, public, route as at, row, Endpoint, OpId, Operation, Route};
 
 const fn neutron<const N: usize>(method: &'static str, suffix: [&'static str; N]) -> [Route; N] {
     let mut out = [at(method, "", Endpoint::Neutron); N];
@@ -30,6 +30,24 @@ macro_rules! neutron_routes {
 const fn vpc(method: &'static str, path: &'static str) -> Route {
     at(method, path, Endpoint::Vpc)
 }
+
+/// A project's quotas, with usage (`/details`), and the defaults (`/default`).
+const NEUTRON_QUOTA_READS: &[Route] = &[
+    at("GET", "/network/v2.0/quotas/{quota_project_id}", Endpoint::Neutron),
+    at("GET", "/v2.0/quotas/{quota_project_id}", Endpoint::Neutron),
+    at(
+        "GET",
+        "/network/v2.0/quotas/{quota_project_id}/details",
+        Endpoint::Neutron,
+    ),
+    at("GET", "/v2.0/quotas/{quota_project_id}/details", Endpoint::Neutron),
+    at(
+        "GET",
+        "/network/v2.0/quotas/{quota_project_id}/default",
+        Endpoint::Neutron,
+    ),
+    at("GET", "/v2.0/quotas/{quota_project_id}/default", Endpoint::Neutron),
+];
 
 pub(super) const ROWS: &[Operation] = &[
     // ---- Huawei VPC v1 ----
@@ -231,6 +249,12 @@ pub(super) const ROWS: &[Operation] = &[
         )],
         &["vpc:publicIps:update"],
     ),
+    row(
+        OpId::VpcQuotas,
+        "Show the project's network quotas and usage",
+        &[vpc("GET", "/v1/{project_id}/quotas")],
+        &["vpc:quotas:list"],
+    ),
     // ---- Neutron v2.0 ----
     public(
         OpId::NetworkVersions,
@@ -421,5 +445,23 @@ pub(super) const ROWS: &[Operation] = &[
         "Delete a security group rule",
         neutron_routes!("DELETE" "/security-group-rules/{security_group_rule_id}"),
         &["vpc:securityGroupRules:delete"],
+    ),
+    // Quotas: reads with VPC's quota action (UNCONFIRMED for Neutron's
+    // path), changes by the account administrator.
+    row(
+        OpId::NeutronQuotaShow,
+        "Show a project's network quotas (with usage at /details)",
+        NEUTRON_QUOTA_READS,
+        &["vpc:quotas:list"],
+    ),
+    administrator(
+        OpId::NeutronQuotaUpdate,
+        "Set a project's network quotas",
+        neutron_routes!("PUT" "/quotas/{quota_project_id}"),
+    ),
+    administrator(
+        OpId::NeutronQuotaDelete,
+        "Revert a project's network quotas to the defaults",
+        neutron_routes!("DELETE" "/quotas/{quota_project_id}"),
     ),
 ];

@@ -2,7 +2,7 @@
 //! siblings, the server lifecycle, instance actions and flavors.
 
 use super::huawei::{attachment, change, ANY_LIVE, HARD_REBOOT_TASKS};
-use super::{row, Endpoint, OpId, Operation, Route, Selector, StateRule, Workflow, IDLE};
+use super::{administrator, route, row, Endpoint, OpId, Operation, Route, Selector, StateRule, Workflow, IDLE};
 use crate::domain::{TaskState, VmState};
 
 /// The three prefixes every Nova route is served under.
@@ -428,4 +428,75 @@ pub(super) const ROWS: &[Operation] = &[
         "createImage",
         "createImage",
     ),
+    // ---- limits and quotas ----
+    // Quota sets are served at /v2.1 only: the legacy /v2/{project_id}
+    // path is EVS's quota query. Reads take `ecs:quotas:get` (Huawei's
+    // action for the native quota API); `limits` the same (UNCONFIRMED).
+    row(
+        OpId::NovaLimits,
+        "Show the project's limits and usage (native)",
+        nova_routes!("GET" "/limits" => Endpoint::NovaLimits),
+        &["ecs:quotas:get"],
+    ),
+    row(
+        OpId::NovaQuotaShow,
+        "Show a project's quotas, with usage at /detail (native)",
+        QUOTA_SHOW,
+        &["ecs:quotas:get"],
+    ),
+    row(
+        OpId::NovaQuotaDefaults,
+        "Show the default quotas (native)",
+        QUOTA_DEFAULTS,
+        &["ecs:quotas:get"],
+    ),
+    administrator(OpId::NovaQuotaUpdate, "Set a project's quotas (native)", QUOTA_UPDATE),
+    administrator(
+        OpId::NovaQuotaDelete,
+        "Revert a project's quotas to the defaults (native)",
+        QUOTA_DELETE,
+    ),
+];
+
+const QUOTA_SHOW: &[Route] = &[
+    route(
+        "GET",
+        "/v2.1/{project_id}/os-quota-sets/{tenant_id}",
+        Endpoint::NovaQuotaSets,
+    ),
+    route("GET", "/v2.1/os-quota-sets/{tenant_id}", Endpoint::NovaQuotaSets),
+    route(
+        "GET",
+        "/v2.1/{project_id}/os-quota-sets/{tenant_id}/detail",
+        Endpoint::NovaQuotaSets,
+    ),
+    route("GET", "/v2.1/os-quota-sets/{tenant_id}/detail", Endpoint::NovaQuotaSets),
+];
+const QUOTA_DEFAULTS: &[Route] = &[
+    route(
+        "GET",
+        "/v2.1/{project_id}/os-quota-sets/{tenant_id}/defaults",
+        Endpoint::NovaQuotaSets,
+    ),
+    route(
+        "GET",
+        "/v2.1/os-quota-sets/{tenant_id}/defaults",
+        Endpoint::NovaQuotaSets,
+    ),
+];
+const QUOTA_UPDATE: &[Route] = &[
+    route(
+        "PUT",
+        "/v2.1/{project_id}/os-quota-sets/{tenant_id}",
+        Endpoint::NovaQuotaSets,
+    ),
+    route("PUT", "/v2.1/os-quota-sets/{tenant_id}", Endpoint::NovaQuotaSets),
+];
+const QUOTA_DELETE: &[Route] = &[
+    route(
+        "DELETE",
+        "/v2.1/{project_id}/os-quota-sets/{tenant_id}",
+        Endpoint::NovaQuotaSets,
+    ),
+    route("DELETE", "/v2.1/os-quota-sets/{tenant_id}", Endpoint::NovaQuotaSets),
 ];

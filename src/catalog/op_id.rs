@@ -55,6 +55,7 @@ op_ids! {
     HwDetachVolume = "ecs.detachVolume",
     HwListBlockDevices = "ecs.listServerBlockDevices",
     HwShowBlockDevice = "ecs.showServerBlockDevice",
+    HwShowLimits = "ecs.showServerLimits",
     // ---- Nova ----
     NovaStart = "nova.start",
     NovaStop = "nova.stop",
@@ -81,6 +82,11 @@ op_ids! {
     NovaShowVolumeAttachment = "nova.volumeAttachments.show",
     NovaDetachVolume = "nova.volumeAttachments.delete",
     NovaCreateImage = "nova.createImage",
+    NovaLimits = "nova.limits",
+    NovaQuotaShow = "nova.quotaSets.show",
+    NovaQuotaDefaults = "nova.quotaSets.defaults",
+    NovaQuotaUpdate = "nova.quotaSets.update",
+    NovaQuotaDelete = "nova.quotaSets.delete",
     // ---- images ----
     ImageList = "ims.images.list",
     ImageShow = "ims.images.get",
@@ -121,6 +127,7 @@ op_ids! {
     EipDelete = "eip.publicIps.delete",
     EipAssociate = "eip.publicIps.associateInstance",
     EipDisassociate = "eip.publicIps.disassociateInstance",
+    VpcQuotas = "vpc.quotas.list",
     // ---- networks: Neutron ----
     NetworkVersions = "versions.network",
     NeutronExtensions = "neutron.extensions.list",
@@ -153,6 +160,9 @@ op_ids! {
     NeutronRuleList = "neutron.securityGroupRules.list",
     NeutronRuleShow = "neutron.securityGroupRules.get",
     NeutronRuleDelete = "neutron.securityGroupRules.delete",
+    NeutronQuotaShow = "neutron.quotas.get",
+    NeutronQuotaUpdate = "neutron.quotas.update",
+    NeutronQuotaDelete = "neutron.quotas.delete",
     // ---- block storage: Cinder v3 ----
     VolumeVersions = "versions.volume",
     CinderVolumeCreate = "cinder.volumes.create",
@@ -162,6 +172,11 @@ op_ids! {
     CinderVolumeDelete = "cinder.volumes.delete",
     CinderTypeList = "cinder.types.list",
     CinderVolumeExtend = "cinder.volumes.extend",
+    CinderLimits = "cinder.limits",
+    CinderQuotaShow = "cinder.quotaSets.show",
+    CinderQuotaDefaults = "cinder.quotaSets.defaults",
+    CinderQuotaUpdate = "cinder.quotaSets.update",
+    CinderQuotaDelete = "cinder.quotaSets.delete",
     // ---- block storage: Huawei EVS ----
     EvsCreate = "evs.volumes.create",
     EvsList = "evs.volumes.list",
@@ -169,6 +184,7 @@ op_ids! {
     EvsUpdate = "evs.volumes.update",
     EvsExtend = "evs.volumes.extend",
     EvsDelete = "evs.volumes.delete",
+    EvsQuotas = "evs.quotas.get",
     // ---- identity: users ----
     IamListUsers = "iam.users.list",
     IamCreateUser = "iam.users.create",

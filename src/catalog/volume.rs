@@ -5,7 +5,7 @@
 //! permission table names them (the Cinder paths' update, delete and
 //! extend also need `evs:volumes:get`).
 
-use super::{public, route as at, row, Endpoint, OpId, Operation};
+use super::{administrator, public, route as at, row, Endpoint, OpId, Operation};
 
 const fn cinder(method: &'static str, path: &'static str) -> super::Route {
     at(method, path, Endpoint::Cinder)
@@ -80,6 +80,46 @@ pub(super) const ROWS: &[Operation] = &[
             &["evs:volumes:extend", "evs:volumes:get"],
         )
     },
+    row(
+        OpId::CinderLimits,
+        "Show the project's block storage limits and usage",
+        &[cinder("GET", "/volume/v3/{project_id}/limits")],
+        &["evs:quotas:get"],
+    ),
+    row(
+        OpId::CinderQuotaShow,
+        "Show a project's block storage quotas (with usage when asked)",
+        &[cinder(
+            "GET",
+            "/volume/v3/{project_id}/os-quota-sets/{target_project_id}",
+        )],
+        &["evs:quotas:get"],
+    ),
+    row(
+        OpId::CinderQuotaDefaults,
+        "Show the default block storage quotas",
+        &[cinder(
+            "GET",
+            "/volume/v3/{project_id}/os-quota-sets/{target_project_id}/defaults",
+        )],
+        &["evs:quotas:get"],
+    ),
+    administrator(
+        OpId::CinderQuotaUpdate,
+        "Set a project's block storage quotas",
+        &[cinder(
+            "PUT",
+            "/volume/v3/{project_id}/os-quota-sets/{target_project_id}",
+        )],
+    ),
+    administrator(
+        OpId::CinderQuotaDelete,
+        "Revert a project's block storage quotas to the defaults",
+        &[cinder(
+            "DELETE",
+            "/volume/v3/{project_id}/os-quota-sets/{target_project_id}",
+        )],
+    ),
     // Huawei EVS: create, extend and delete answer with a job, which the
     // ECS job query serves (the same path on EVS's endpoint).
     Operation {
@@ -136,4 +176,10 @@ pub(super) const ROWS: &[Operation] = &[
             &["evs:volumes:delete"],
         )
     },
+    row(
+        OpId::EvsQuotas,
+        "Show the project's disk quotas and usage (EVS)",
+        &[evs("GET", "/v2/{project_id}/os-quota-sets/{target_project_id}")],
+        &["evs:quotas:get"],
+    ),
 ];

@@ -1,6 +1,7 @@
 //! One error type for the whole control plane, knowing nothing of HTTP.
 //! Each API dialect maps it to its own body and status in exactly one place.
 
+use super::quota::Resource;
 use super::server::{TaskState, VmState};
 
 /// What went wrong, in terms the dialects can translate.
@@ -39,6 +40,15 @@ pub enum ControlError {
     /// No host has room for the server.
     #[error("{message}")]
     Capacity { message: String },
+    /// A project's quota for a resource would be exceeded (Nova's text;
+    /// each dialect words and codes it its own way).
+    #[error("Quota exceeded for {}: Requested {requested}, but already used {used} of {limit} {}", .resource.key(), .resource.key())]
+    OverQuota {
+        resource: Resource,
+        requested: i64,
+        used: i64,
+        limit: i64,
+    },
     /// Body larger than allowed.
     #[error("Request is too large.")]
     TooLarge,
@@ -73,6 +83,14 @@ impl ControlError {
             ControlError::Forbidden { .. } => "Pdp.0001",
             ControlError::Unauthenticated { .. } => "Common.0013",
             ControlError::Capacity { .. } => "Ecs.0001",
+            // Huawei's codes: ECS Ecs.0001, VPC VPC.0114, EIP VPC.0521; EVS's
+            // quota code is UNCONFIRMED.
+            ControlError::OverQuota { resource, .. } => match resource {
+                Resource::Instances | Resource::Cores | Resource::Ram => "Ecs.0001",
+                Resource::Volumes | Resource::Gigabytes => "EVS.2006",
+                Resource::FloatingIps => "VPC.0521",
+                _ => "VPC.0114",
+            },
             ControlError::TooLarge => "Ecs.0005",
             ControlError::UnsupportedMediaType => "Ecs.0005",
             ControlError::Internal(_) => "Common.0001",

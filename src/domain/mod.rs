@@ -9,6 +9,7 @@ pub mod identity;
 pub mod inventory;
 pub mod job;
 pub mod network;
+pub mod quota;
 pub mod region;
 pub mod resources;
 pub mod server;

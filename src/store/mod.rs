@@ -12,6 +12,7 @@ use std::net::Ipv4Addr;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::domain::quota::QuotaSet;
 use crate::domain::{
     AddressRange, AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, FloatingIp, Grant, Group,
     Image, InstanceAction, Job, JobStepRecord, LockRecord, Network, Page, Port, Project, Removal, SecurityGroup,
@@ -361,6 +362,23 @@ pub trait ImageStore: Send + Sync {
     async fn delete_image(&self, id: &str) -> ControlResult<()>;
 }
 
+/// Quota overrides per project, and the usage counts quotas are checked
+/// against that no other list gives (servers by flavor).
+#[async_trait]
+pub trait QuotaStore: Send + Sync {
+    /// A project's overrides (the rest take the defaults).
+    async fn quota_overrides(&self, project_id: &str) -> ControlResult<QuotaSet>;
+    /// Sets these limits for the project, leaving its other overrides.
+    async fn set_quotas(&self, project_id: &str, limits: &QuotaSet) -> ControlResult<()>;
+    /// Drops every override: the project is back on the defaults.
+    async fn clear_quotas(&self, project_id: &str) -> ControlResult<()>;
+    /// A project's live servers counted by flavor (from a partial index of
+    /// live servers, so deleted ones cost nothing).
+    async fn live_servers_by_flavor(&self, project_id: &str) -> ControlResult<Vec<(String, i64)>>;
+    /// A project's volumes: how many, and their total size in GB.
+    async fn volume_usage(&self, project_id: &str) -> ControlResult<(i64, i64)>;
+}
+
 /// How far a batch's sub-jobs are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SubJobCounts {
@@ -400,7 +418,16 @@ pub trait JobStore: Send + Sync {
 
 /// The whole store: every family, so that one `Arc<dyn Store>` serves all.
 pub trait Store:
-    MetaStore + IdentityStore + AuditStore + ServerStore + VolumeStore + ImageStore + NetworkStore + JobStore + 'static
+    MetaStore
+    + IdentityStore
+    + AuditStore
+    + ServerStore
+    + VolumeStore
+    + ImageStore
+    + QuotaStore
+    + NetworkStore
+    + JobStore
+    + 'static
 {
 }
 
@@ -411,6 +438,7 @@ impl<
             + ServerStore
             + VolumeStore
             + ImageStore
+            + QuotaStore
             + NetworkStore
             + JobStore
             + 'static,

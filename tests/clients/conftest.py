@@ -142,8 +142,15 @@ class Ecsd:
         self._log = open(self.log_path, "ab")
         self._log.write(f"\n==== starting ecsd on port {self.port} ====\n".encode())
         self._log.flush()
+        # Every test shares one project: quotas well above what the suite holds
+        # at once (the quota tests set their own on a project of their own).
+        config = self.data_dir / "ecsd.toml"
+        config.write_text("[quotas]\ninstances = 200\ncores = 400\nram = 819200\nvolumes = 500\n"
+                          "gigabytes = 50000\nsecurity_groups = 200\nsecurity_group_rules = 2000\n"
+                          "floating_ips = 200\nnetworks = 200\nsubnets = 200\nports = 2000\n")
         cmd = [str(ECSD_BIN), "serve", "--listen", f"127.0.0.1:{self.port}",
-               "--data", str(self.data_dir), "--sim-step-ms", str(self.sim_step_ms)]
+               "--data", str(self.data_dir), "--sim-step-ms", str(self.sim_step_ms),
+               "--config", str(config)]
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env,
                                      stdin=subprocess.DEVNULL)
         _DAEMONS.append(self)

@@ -41,14 +41,28 @@ pub async fn kit_with(mode: ecsd::control::authz::EnforcementMode) -> Kit {
     kit_opts(mode, 0).await
 }
 
-/// A kit whose simulated driver takes `sim_step_ms` per step.
+/// A kit whose simulated driver takes `sim_step_ms` per step. Quotas are
+/// unlimited: the tests of quotas set their own (see [`kit_file`]).
 pub async fn kit_opts(mode: ecsd::control::authz::EnforcementMode, sim_step_ms: u64) -> Kit {
+    let unlimited = ecsd::domain::quota::Resource::ALL
+        .iter()
+        .map(|r| (r.key().to_string(), -1))
+        .collect();
+    let file = FileConfig {
+        quotas: unlimited,
+        ..FileConfig::default()
+    };
+    kit_file(mode, sim_step_ms, file).await
+}
+
+/// A kit with this configuration file.
+pub async fn kit_file(mode: ecsd::control::authz::EnforcementMode, sim_step_ms: u64, file: FileConfig) -> Kit {
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = ServeOptions {
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         data: dir.path().to_path_buf(),
         sim_step_ms,
-        file: FileConfig::default(),
+        file,
         admin_password: Some(ADMIN_PASSWORD.into()),
         public_url: Some("http://127.0.0.1:1".into()),
         authz_mode: mode,

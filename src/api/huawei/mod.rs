@@ -36,6 +36,7 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         Endpoint::HwFlavors => flavors::flavors(st, req).await,
         Endpoint::HwResizeFlavors => flavors::resize_flavors(st, req).await,
         Endpoint::HwJob => jobs::job(st, req).await,
+        Endpoint::HwLimits => super::quotas::huawei_limits(st, req).await,
         Endpoint::HwAttachVolume => volumes::attach(st, req).await,
         Endpoint::HwDetachVolume => volumes::detach(st, req).await,
         Endpoint::HwBlockDevices => volumes::list(st, req).await,

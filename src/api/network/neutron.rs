@@ -40,6 +40,9 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
     // The row's actions before anything else: no body check, no lookup.
     svc.authorize(c, op, None).await?;
     match op {
+        OpId::NeutronQuotaShow | OpId::NeutronQuotaUpdate | OpId::NeutronQuotaDelete => {
+            crate::api::quotas::neutron(st, op, req).await
+        }
         OpId::NeutronExtensions => {
             let items: Vec<Value> = EXTENSIONS
                 .iter()

@@ -30,6 +30,7 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
         | OpId::EipDelete
         | OpId::EipAssociate
         | OpId::EipDisassociate => super::eip::handle(st, op, req).await,
+        OpId::VpcQuotas => crate::api::quotas::vpc(st, req).await,
         OpId::VpcCreate => {
             let b = wrapped(req, "vpc", codes::VPC_INVALID)?;
             known_keys(

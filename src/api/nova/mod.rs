@@ -41,6 +41,8 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         (Endpoint::NovaFlavors, _) => flavors::list(st, req, false).await,
         (Endpoint::NovaFlavorsDetail, _) => flavors::list(st, req, true).await,
         (Endpoint::NovaFlavor, _) => flavors::show(st, req).await,
+        (Endpoint::NovaLimits, _) => super::quotas::nova_limits(st, req).await,
+        (Endpoint::NovaQuotaSets, _) => super::quotas::nova_quota_sets(st, req).await,
         (Endpoint::NovaVolumeAttachments, &Method::POST) => volume_attachments::attach(st, req).await,
         (Endpoint::NovaVolumeAttachments, _) => volume_attachments::list(st, req).await,
         (Endpoint::NovaVolumeAttachment, &Method::DELETE) => volume_attachments::detach(st, req).await,

@@ -7,6 +7,7 @@ use super::Service;
 use crate::catalog::{self, OpId, Operation, Workflow};
 use crate::control::jobs::Claimed;
 use crate::control::workflows::{self, lock, Admission, JobParams, RunState, WorkInput};
+use crate::domain::quota::Resource;
 use crate::domain::{ordered_hex_id, Caller, ControlError, ControlResult, InstanceAction, Job, JobStatus, Server};
 use crate::store::Claim;
 
@@ -159,6 +160,25 @@ impl Service {
             WorkInput::CreateImage(input) => Some(self.queued_capture(caller, &server, input).await?),
             _ => None,
         };
+        // A resize to a bigger flavor needs the difference in cores and RAM.
+        let target = match &params.input {
+            WorkInput::Resize(r) => Some(r.flavor_id.as_str()),
+            WorkInput::HwResize(r) => Some(r.flavor_id.as_str()),
+            _ => None,
+        };
+        if let (Some(to), Some(from)) = (
+            target.and_then(|t| self.inventory.flavor(t)),
+            self.inventory.flavor(&server.flavor_id),
+        ) {
+            self.within_quota(
+                &caller.project_id,
+                &[
+                    (Resource::Cores, to.vcpus - from.vcpus),
+                    (Resource::Ram, to.ram_mb - from.ram_mb),
+                ],
+            )
+            .await?;
+        }
         let claim = Claim {
             server: next.clone(),
             expected_generation: server.generation,

@@ -23,6 +23,9 @@ pub struct NewFloatingIp {
 
 impl Service {
     pub async fn create_floating_ip(&self, caller: &Caller, new: NewFloatingIp) -> ControlResult<FloatingIp> {
+        let _quota = self.quota_guard(&caller.project_id).await;
+        self.within_quota(&caller.project_id, &[(crate::domain::quota::Resource::FloatingIps, 1)])
+            .await?;
         let network = self.visible_network(caller, &new.floating_network_id).await?;
         if !network.external {
             return Err(vpc::invalid(

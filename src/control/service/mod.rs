@@ -10,6 +10,7 @@ mod hw_subnets;
 mod images;
 mod networks;
 mod ports;
+mod quotas;
 mod reads;
 mod security_groups;
 mod volumes;
@@ -33,6 +34,7 @@ pub use images::{
 };
 pub use networks::{NetworkChange, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT};
 pub use ports::NewPortSpec;
+pub use quotas::{quota_locks, QuotaLocks, QUOTA_LOCKS};
 pub use security_groups::{NewRule, DEFAULT_GROUP};
 pub use volumes::{NewVolume, VolumesMade, MAX_VOLUME_COUNT, MAX_VOLUME_GB, VOLUME_TYPES};
 
@@ -45,6 +47,10 @@ pub struct Service {
     pub capabilities: crate::driver::Capabilities,
     /// Fault injection, where the driver takes it (the simulated one).
     pub faults: Option<Arc<dyn crate::driver::faults::FaultInjection>>,
+    /// The region's default quotas (the configuration's, over OpenStack's).
+    pub quota_defaults: crate::domain::quota::QuotaSet,
+    /// Held by a quota check and the write it guards.
+    pub quota_locks: QuotaLocks,
 }
 
 impl Service {
@@ -83,8 +89,15 @@ impl Service {
     }
 
     /// Authorization for a read, after the lookup (so foreign is 404 first).
+    /// A row for the account administrator needs no action but the role.
     pub async fn authorize(&self, caller: &Caller, op: OpId, server: Option<&Server>) -> ControlResult<()> {
-        self.authorizer.authorize(caller, self.row(op), server).await
+        let row = self.row(op);
+        if row.access == catalog::Access::Administrator && !caller.is_admin {
+            return Err(ControlError::Forbidden {
+                missing: vec![format!("{} (the account administrator's)", row.name())],
+            });
+        }
+        self.authorizer.authorize(caller, row, server).await
     }
 }
 

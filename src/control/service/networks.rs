@@ -9,6 +9,8 @@
 
 use chrono::Utc;
 
+use crate::domain::quota::Resource;
+
 use super::Service;
 use crate::domain::vpc::{self, codes};
 use crate::domain::{uuid_id, AddressRange, AllocationPool, Caller, ControlResult, Network, Removal, Subnet, Vpc};
@@ -204,16 +206,9 @@ impl Service {
                 format!("Invalid input for mtu. Reason: {mtu} is not in the range 68 to 9000."),
             ));
         }
-        let owned = self
-            .store
-            .list_networks(&caller.project_id)
-            .await?
-            .iter()
-            .filter(|n| n.project_id == caller.project_id)
-            .count();
-        if owned >= MAX_PER_PROJECT {
-            return Err(vpc::over_quota(codes::SUBNET_QUOTA, "network"));
-        }
+        let _quota = self.quota_guard(&caller.project_id).await;
+        self.within_quota(&caller.project_id, &[(Resource::Networks, 1)])
+            .await?;
         let now = Utc::now();
         let n = Network {
             id: uuid_id(),
@@ -306,6 +301,8 @@ impl Service {
 
     pub(super) async fn new_subnet(&self, caller: &Caller, network: &Network, new: NewSubnet) -> ControlResult<Subnet> {
         let block = vpc::block(codes::SUBNET_INVALID, &new.cidr)?;
+        let _quota = self.quota_guard(&caller.project_id).await;
+        self.within_quota(&caller.project_id, &[(Resource::Subnets, 1)]).await?;
         if let Some(vpc_id) = &network.vpc_id {
             let v = self.visible_vpc(caller, vpc_id).await?;
             if !vpc::block(codes::VPC_INVALID, &v.cidr)?.contains(&block) {

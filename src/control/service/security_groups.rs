@@ -4,8 +4,8 @@
 
 use chrono::Utc;
 
-use super::networks::MAX_PER_PROJECT;
 use super::Service;
+use crate::domain::quota::Resource;
 use crate::domain::vpc::{self, codes};
 use crate::domain::{uuid_id, Caller, ControlError, ControlResult, Removal, SecurityGroup, SecurityGroupRule};
 
@@ -60,7 +60,8 @@ impl Service {
         name: String,
         description: String,
     ) -> ControlResult<SecurityGroup> {
-        let groups = self.default_group_and_list(caller).await?;
+        // The default group exists first (and counts against the quota).
+        self.default_group_and_list(caller).await?;
         if name == DEFAULT_GROUP {
             return Err(vpc::in_use(
                 codes::GROUP_IN_USE,
@@ -73,9 +74,9 @@ impl Service {
                 "Invalid input for name. Reason: longer than 255 characters.",
             ));
         }
-        if groups.len() >= MAX_PER_PROJECT {
-            return Err(vpc::over_quota(codes::GROUP_QUOTA, "security_group"));
-        }
+        let _quota = self.quota_guard(&caller.project_id).await;
+        self.within_quota(&caller.project_id, &[(Resource::SecurityGroups, 1)])
+            .await?;
         let now = Utc::now();
         let g = SecurityGroup {
             id: uuid_id(),
@@ -170,9 +171,9 @@ impl Service {
             self.own_group(caller, remote).await?;
         }
         let r = checked_rule(&g, new)?;
-        if self.store.rules_of(&g.id).await?.len() >= MAX_PER_PROJECT {
-            return Err(vpc::over_quota(codes::GROUP_QUOTA, "security_group_rule"));
-        }
+        let _quota = self.quota_guard(&caller.project_id).await;
+        self.within_quota(&caller.project_id, &[(Resource::SecurityGroupRules, 1)])
+            .await?;
         if !self.store.create_rule(&r).await? {
             let same = self.store.rules_of(&g.id).await?;
             let id = same

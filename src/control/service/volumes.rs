@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::attachments::volume_not_found;
 use super::Service;
 use crate::catalog::OpId;
+use crate::domain::quota::Resource;
 use crate::domain::{uuid_id, Caller, ControlError, ControlResult, Job, JobStatus, Volume};
 
 /// The EVS disk types (Huawei's), which are ecsd's volume types.
@@ -154,6 +155,15 @@ impl Service {
         };
         let job_id = parent.id.clone();
         jobs.insert(0, parent);
+        let _quota = self.quota_guard(&caller.project_id).await;
+        self.within_quota(
+            &caller.project_id,
+            &[
+                (Resource::Volumes, count as i64),
+                (Resource::Gigabytes, count as i64 * new.size_gb),
+            ],
+        )
+        .await?;
         self.store.create_volumes(&volumes, &jobs).await?;
         Ok(VolumesMade { job_id, volumes })
     }
@@ -198,6 +208,10 @@ impl Service {
         new_size_gb: i64,
         request_id: &str,
     ) -> ControlResult<(String, Volume)> {
+        let grows = self.volume(caller, id).await?.size_gb;
+        let _quota = self.quota_guard(&caller.project_id).await;
+        self.within_quota(&caller.project_id, &[(Resource::Gigabytes, new_size_gb - grows)])
+            .await?;
         let v = self
             .change_volume(caller, id, |v| {
                 if !matches!(v.status.as_str(), "available" | "in-use") {

@@ -11,6 +11,7 @@ mod identity;
 mod images;
 mod jobs;
 mod network;
+mod quotas;
 mod schema;
 mod servers;
 mod threads;

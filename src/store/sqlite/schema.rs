@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
 CREATE TABLE IF NOT EXISTS server_locks (server_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS quotas (project_id TEXT NOT NULL, resource TEXT NOT NULL, hard_limit INTEGER NOT NULL,
+    PRIMARY KEY (project_id, resource));
 CREATE TABLE IF NOT EXISTS images (id TEXT PRIMARY KEY, owner TEXT, visibility TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS images_owner ON images(owner, id);
 CREATE INDEX IF NOT EXISTS images_visibility ON images(visibility, id);
@@ -142,6 +144,11 @@ pub(super) fn migrate(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
             "CREATE INDEX IF NOT EXISTS {table}_project ON {table}(project_id, id)"
         ))?;
     }
+    // Quotas count a project's live servers by flavor without reading the
+    // deleted ones (the columns exist from here on, on old tables too).
+    conn.execute_batch(
+        "CREATE INDEX IF NOT EXISTS servers_live_flavor ON servers(project_id, flavor_id) WHERE deleted = 0",
+    )?;
     default_network_ports(conn)
 }
 
