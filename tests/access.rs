@@ -87,6 +87,11 @@ impl Fill {
             "ecs.deleteServers" => Some(json!({"servers": [{"id": self.server}]})),
             "ecs.migrate" => Some(json!({"migrate": null})),
             "ims.cloudimages.createFromServer" => Some(json!({"name": "snap", "instance_id": self.server})),
+            "ecs.batchAddServerNics" => Some(json!({"nics": [{"subnet_id": ecsd::domain::DEFAULT_SUBNET_ID}]})),
+            "ecs.batchDeleteServerNics" => Some(json!({"nics": [{"id": "33333333-3333-3333-3333-333333333333"}]})),
+            "nova.interfaces.create" => {
+                Some(json!({"interfaceAttachment": {"net_id": ecsd::domain::DEFAULT_SUBNET_ID}}))
+            }
             "ecs.attachVolume" | "nova.volumeAttachments.create" => Some(json!({"volumeAttachment": {
                 "volumeId": "33333333-3333-3333-3333-333333333333",
             }})),

@@ -333,6 +333,9 @@ fn bodies_for(endpoint: ecsd::catalog::Endpoint, server: &str) -> Vec<Value> {
             json!({"reboot": {"servers": [{"id": server}], "type": "SOFT"}}),
         ],
         E::HwDelete => vec![json!({"servers": [{"id": server}]})],
+        E::HwNics => vec![json!({"nics": [{"subnet_id": ecsd::domain::DEFAULT_SUBNET_ID}]})],
+        E::HwNicsDelete => vec![json!({"nics": [{"id": "33333333-3333-3333-3333-333333333333"}]})],
+        E::NovaInterfaces => vec![json!({"interfaceAttachment": {"net_id": ecsd::domain::DEFAULT_SUBNET_ID}})],
         E::HwAttachVolume | E::NovaVolumeAttachments => {
             vec![json!({"volumeAttachment": {"volumeId": "33333333-3333-3333-3333-333333333333"}})]
         }

@@ -334,3 +334,123 @@ fn put(path: &str, token: &str, body: &str) -> axum::http::Request<axum::body::B
         .body(axum::body::Body::from(body.to_string()))
         .unwrap()
 }
+
+#[tokio::test]
+async fn interfaces_attach_and_detach_in_both_dialects() {
+    let k = kit().await;
+    let t = admin_token(&k).await;
+    let p = k.caller.project_id.clone();
+    let s = k.active_server("s6.small.1").await;
+    let r = call(
+        &k,
+        post("/network/v2.0/networks", &t, r#"{"network": {"name": "side"}}"#),
+    )
+    .await;
+    let net = r.body["network"]["id"].as_str().unwrap().to_string();
+    let sub = format!(r#"{{"subnet": {{"network_id": "{net}", "cidr": "192.168.77.0/24", "ip_version": 4}}}}"#);
+    assert_eq!(
+        call(&k, post("/network/v2.0/subnets", &t, &sub)).await.status,
+        StatusCode::CREATED
+    );
+    let nova = format!("/v2.1/{p}/servers/{}/os-interface", s.id);
+
+    // A new port on the network, made by the attach and removed by the detach.
+    let body =
+        format!(r#"{{"interfaceAttachment": {{"net_id": "{net}", "fixed_ips": [{{"ip_address": "192.168.77.9"}}]}}}}"#);
+    let r = call(&k, post(&nova, &t, &body)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let made = r.body["interfaceAttachment"]["port_id"].as_str().unwrap().to_string();
+    assert_eq!(
+        r.body["interfaceAttachment"]["fixed_ips"][0]["ip_address"],
+        "192.168.77.9"
+    );
+    let listed = call(&k, get(&nova, &t)).await;
+    assert_eq!(
+        listed.body["interfaceAttachments"].as_array().unwrap().len(),
+        2,
+        "{}",
+        listed.body
+    );
+    let shown = call(&k, get(&format!("/v2.1/{p}/servers/{}", s.id), &t)).await;
+    assert!(shown.body["server"]["addresses"]["side"].is_array(), "{}", shown.body);
+    let r = call(&k, delete(&format!("{nova}/{made}"), &t)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let r = call(&k, get(&format!("/network/v2.0/ports/{made}"), &t)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+
+    // A port made first is bound, then only unbound; another server cannot take it meanwhile.
+    let r = call(
+        &k,
+        post(
+            "/network/v2.0/ports",
+            &t,
+            &format!(r#"{{"port": {{"network_id": "{net}"}}}}"#),
+        ),
+    )
+    .await;
+    let port = r.body["port"]["id"].as_str().unwrap().to_string();
+    let body = format!(r#"{{"interfaceAttachment": {{"port_id": "{port}"}}}}"#);
+    assert_eq!(call(&k, post(&nova, &t, &body)).await.status, StatusCode::OK);
+    let other = k.active_server("s6.small.1").await;
+    let r = call(
+        &k,
+        post(&format!("/v2.1/{p}/servers/{}/os-interface", other.id), &t, &body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        call(&k, delete(&format!("{nova}/{port}"), &t)).await.status,
+        StatusCode::ACCEPTED
+    );
+    let r = call(&k, get(&format!("/network/v2.0/ports/{port}"), &t)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["port"]["device_id"], "", "unbound: {}", r.body);
+
+    // Huawei: add a NIC on the subnet (a job with a sub-job), list, delete;
+    // the primary NIC stays.
+    let r = call(
+        &k,
+        post(
+            &format!("/v1/{p}/cloudservers/{}/nics", s.id),
+            &t,
+            &format!(r#"{{"nics": [{{"subnet_id": "{net}"}}]}}"#),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let job = call(
+        &k,
+        get(&format!("/v1/{p}/jobs/{}", r.body["job_id"].as_str().unwrap()), &t),
+    )
+    .await;
+    assert_eq!(job.body["status"], "SUCCESS", "{}", job.body);
+    assert_eq!(
+        job.body["entities"]["sub_jobs"].as_array().unwrap().len(),
+        1,
+        "{}",
+        job.body
+    );
+    let nics = call(&k, get(&format!("/v1/{p}/cloudservers/{}/os-interface", s.id), &t)).await;
+    let all: Vec<(String, String)> = nics.body["interfaceAttachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["port_id"].as_str().unwrap().to_string(),
+                n["net_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(all.len(), 2, "{}", nics.body);
+    let added = all.iter().find(|(_, n)| n == &net).unwrap().0.clone();
+    let primary = all.iter().find(|(_, n)| n != &net).unwrap().0.clone();
+    let remove = |id: &str| format!(r#"{{"nics": [{{"id": "{id}"}}]}}"#);
+    let path = format!("/v1/{p}/cloudservers/{}/nics/delete", s.id);
+    let r = call(&k, post(&path, &t, &remove(&primary))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let r = call(&k, post(&path, &t, &remove(&added))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let nics = call(&k, get(&format!("/v1/{p}/cloudservers/{}/os-interface", s.id), &t)).await;
+    assert_eq!(nics.body["interfaceAttachments"].as_array().unwrap().len(), 1);
+}

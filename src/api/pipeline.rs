@@ -235,7 +235,7 @@ fn dialect_of(endpoint: Endpoint) -> Dialect {
     match endpoint {
         HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
         | HwReinstallOs | HwResize | HwMigrate | HwJob | HwAttachVolume | HwDetachVolume | HwBlockDevices
-        | HwBlockDevice | HwLimits => Dialect::Huawei,
+        | HwBlockDevice | HwLimits | HwInterfaces | HwNics | HwNicsDelete => Dialect::Huawei,
         GlanceImages | GlanceImage => Dialect::Glance,
         ImsImages | ImsImage | ImsCreate => Dialect::Ims,
         Neutron => Dialect::Neutron,

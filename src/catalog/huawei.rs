@@ -463,4 +463,37 @@ pub(super) const ROWS: &[Operation] = &[
         routes!(Endpoint::HwLimits; "GET" "/v1/{project_id}/cloudservers/limits"),
         &["ecs:cloudServerQuotas:get"],
     ),
+    // ---- NICs of a server: add and delete as Huawei's NIC table names
+    // them; the list's action is UNCONFIRMED ----
+    Operation {
+        instance_authz: true,
+        ..row(
+            OpId::HwListInterfaces,
+            "List a server's NICs",
+            routes!(Endpoint::HwInterfaces; "GET" "/v1/{project_id}/cloudservers/{server_id}/os-interface"),
+            &["ecs:cloudServers:get"],
+        )
+    },
+    Operation {
+        instance_authz: true,
+        ..attachment(
+            OpId::HwAddNics,
+            "Add NICs to a server (batch)",
+            routes!(Endpoint::HwNics; "POST" "/v1/{project_id}/cloudservers/{server_id}/nics"),
+            &["ecs:cloudServers:addNics"],
+            "attachInterface",
+            "attach_interface",
+        )
+    },
+    Operation {
+        instance_authz: true,
+        ..attachment(
+            OpId::HwDeleteNics,
+            "Delete NICs from a server (batch); the primary NIC stays",
+            routes!(Endpoint::HwNicsDelete; "POST" "/v1/{project_id}/cloudservers/{server_id}/nics/delete"),
+            &["ecs:cloudServerNics:delete"],
+            "detachInterface",
+            "detach_interface",
+        )
+    },
 ];

@@ -49,6 +49,41 @@ macro_rules! action {
 const ACTIVE_OR_STOPPED: &[VmState] = &[VmState::Active, VmState::Stopped];
 const ACTIVE_STOPPED_OR_ERROR: &[VmState] = &[VmState::Active, VmState::Stopped, VmState::Error];
 
+/// Attaching and detaching an interface natively, with the dependents
+/// Huawei's ECS NIC table lists.
+const NOVA_ATTACH_INTERFACE_ACTIONS: &[&str] = &[
+    "ecs:serverInterfaces:use",
+    "ecs:servers:get",
+    "ecs:serverInterfaces:get",
+    "vpc:networks:get",
+    "vpc:networks:update",
+    "vpc:subnets:get",
+    "vpc:subnets:update",
+    "vpc:ports:create",
+    "vpc:ports:update",
+    "vpc:ports:get",
+    "vpc:networks:create",
+    "vpc:subnets:create",
+    "vpc:routers:get",
+    "vpc:routers:update",
+];
+const NOVA_DETACH_INTERFACE_ACTIONS: &[&str] = &[
+    "ecs:serverInterfaces:use",
+    "ecs:serverInterfaces:get",
+    "ecs:servers:get",
+    "vpc:networks:create",
+    "vpc:subnets:create",
+    "vpc:networks:get",
+    "vpc:networks:update",
+    "vpc:subnets:get",
+    "vpc:subnets:update",
+    "vpc:ports:delete",
+    "vpc:ports:update",
+    "vpc:ports:get",
+    "vpc:routers:get",
+    "vpc:routers:update",
+];
+
 /// Attaching a volume natively, with the dependents Huawei's ECS
 /// permission table lists.
 const NOVA_ATTACH_ACTIONS: &[&str] = &[
@@ -368,13 +403,29 @@ pub(super) const ROWS: &[Operation] = &[
         OpId::NovaListInterfaces,
         "List a server's network interfaces (ports)",
         nova_routes!("GET" "/servers/{server_id}/os-interface" => Endpoint::NovaInterfaces),
-        &["ecs:servers:get"],
+        &["ecs:serverInterfaces:get", "vpc:ports:get"],
     ),
     row(
         OpId::NovaShowInterface,
         "Show one of a server's network interfaces",
         nova_routes!("GET" "/servers/{server_id}/os-interface/{port_id}" => Endpoint::NovaInterface),
-        &["ecs:servers:get"],
+        &["ecs:serverInterfaces:get", "vpc:ports:get"],
+    ),
+    attachment(
+        OpId::NovaAttachInterface,
+        "Attach a network interface: a port, or a new one on a network (native)",
+        nova_routes!("POST" "/servers/{server_id}/os-interface" => Endpoint::NovaInterfaces),
+        NOVA_ATTACH_INTERFACE_ACTIONS,
+        "attachInterface",
+        "attach_interface",
+    ),
+    attachment(
+        OpId::NovaDetachInterface,
+        "Detach a network interface (native)",
+        nova_routes!("DELETE" "/servers/{server_id}/os-interface/{port_id}" => Endpoint::NovaInterface),
+        NOVA_DETACH_INTERFACE_ACTIONS,
+        "detachInterface",
+        "detach_interface",
     ),
     row(
         OpId::NovaListFlavors,

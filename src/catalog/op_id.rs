@@ -56,6 +56,9 @@ op_ids! {
     HwListBlockDevices = "ecs.listServerBlockDevices",
     HwShowBlockDevice = "ecs.showServerBlockDevice",
     HwShowLimits = "ecs.showServerLimits",
+    HwListInterfaces = "ecs.listServerInterfaces",
+    HwAddNics = "ecs.batchAddServerNics",
+    HwDeleteNics = "ecs.batchDeleteServerNics",
     // ---- Nova ----
     NovaStart = "nova.start",
     NovaStop = "nova.stop",
@@ -75,6 +78,8 @@ op_ids! {
     NovaShowInstanceAction = "nova.instanceActions.show",
     NovaListInterfaces = "nova.interfaces.list",
     NovaShowInterface = "nova.interfaces.show",
+    NovaAttachInterface = "nova.interfaces.create",
+    NovaDetachInterface = "nova.interfaces.delete",
     NovaListFlavors = "nova.flavors.list",
     NovaShowFlavor = "nova.flavors.show",
     NovaAttachVolume = "nova.volumeAttachments.create",

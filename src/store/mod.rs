@@ -324,14 +324,36 @@ pub struct AttachmentChange {
     pub action: Option<InstanceAction>,
 }
 
-/// Why an attachment change was not written, or that it was.
+/// Why an attachment or binding change was not written, or that it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttachmentOutcome {
     Written,
     /// The server changed (another operation claimed it) or is gone.
     ServerChanged,
-    /// The volume changed (attached elsewhere, detached, deleted).
+    /// The volume or port changed (attached elsewhere, detached, deleted).
     VolumeChanged,
+}
+
+/// A port bound to a server or unbound from it with its job, finished at
+/// once, in one transaction checked like an [`AttachmentChange`]: the
+/// server unmoved, the port still held by `expected_server`.
+#[derive(Debug, Clone)]
+pub struct BindingChange {
+    pub server_id: String,
+    pub server_generation: i64,
+    /// The port's record after the change.
+    pub port: Port,
+    pub expected_server: Option<String>,
+    pub job: Job,
+    pub action: Option<InstanceAction>,
+}
+
+/// What a server holds besides itself, changed while it runs: volumes
+/// attached and ports bound, each with its job.
+#[async_trait]
+pub trait BindingStore: Send + Sync {
+    async fn change_attachment(&self, change: &AttachmentChange) -> ControlResult<AttachmentOutcome>;
+    async fn change_port_binding(&self, change: &BindingChange) -> ControlResult<AttachmentOutcome>;
 }
 
 /// Volume writes whose condition is checked in their own transaction.
@@ -339,7 +361,6 @@ pub enum AttachmentOutcome {
 pub trait VolumeStore: Send + Sync {
     /// Writes new volumes with the jobs that record their creation.
     async fn create_volumes(&self, volumes: &[Volume], jobs: &[Job]) -> ControlResult<()>;
-    async fn change_attachment(&self, change: &AttachmentChange) -> ControlResult<AttachmentOutcome>;
     /// Replaces a volume's record if its holder and status are still those
     /// of `was` (the record it was made from); false (nothing written) otherwise.
     async fn replace_volume(&self, v: &Volume, was: &Volume) -> ControlResult<bool>;
@@ -423,6 +444,7 @@ pub trait Store:
     + AuditStore
     + ServerStore
     + VolumeStore
+    + BindingStore
     + ImageStore
     + QuotaStore
     + NetworkStore
@@ -437,6 +459,7 @@ impl<
             + AuditStore
             + ServerStore
             + VolumeStore
+            + BindingStore
             + ImageStore
             + QuotaStore
             + NetworkStore

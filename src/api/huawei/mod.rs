@@ -4,6 +4,7 @@
 mod actions;
 mod flavors;
 mod jobs;
+mod nics;
 mod servers;
 mod views;
 mod volumes;
@@ -37,6 +38,9 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         Endpoint::HwResizeFlavors => flavors::resize_flavors(st, req).await,
         Endpoint::HwJob => jobs::job(st, req).await,
         Endpoint::HwLimits => super::quotas::huawei_limits(st, req).await,
+        Endpoint::HwInterfaces => nics::list(st, req).await,
+        Endpoint::HwNics => nics::add(st, req).await,
+        Endpoint::HwNicsDelete => nics::delete(st, req).await,
         Endpoint::HwAttachVolume => volumes::attach(st, req).await,
         Endpoint::HwDetachVolume => volumes::detach(st, req).await,
         Endpoint::HwBlockDevices => volumes::list(st, req).await,

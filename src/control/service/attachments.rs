@@ -172,7 +172,7 @@ impl Service {
     }
 
     /// The server as the caller may see it, authorized and admitted for `op`.
-    async fn admitted(
+    pub(super) async fn admitted(
         &self,
         caller: &Caller,
         op: OpId,

@@ -8,6 +8,7 @@ mod create;
 mod floating_ips;
 mod hw_subnets;
 mod images;
+mod interfaces;
 mod networks;
 mod ports;
 mod quotas;
@@ -32,6 +33,7 @@ pub use hw_subnets::{HwSubnet, NewHwSubnet};
 pub use images::{
     image_not_found, ImagePatch, NewImage, ServerImage, CONTAINER_FORMATS, DISK_FORMATS, IMAGE_NOT_FOUND,
 };
+pub use interfaces::{InterfaceSpec, JobOrigin, MAX_INTERFACES};
 pub use networks::{NetworkChange, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT};
 pub use ports::NewPortSpec;
 pub use quotas::{quota_locks, QuotaLocks, QUOTA_LOCKS};

@@ -7,6 +7,7 @@ use std::path::Path;
 
 mod addresses;
 mod audit;
+mod bindings;
 mod identity;
 mod images;
 mod jobs;

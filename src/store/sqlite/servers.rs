@@ -191,7 +191,7 @@ pub(super) fn write_volume(c: &Connection, v: &Volume, doc: &str) -> DbResult<()
     Ok(())
 }
 
-fn write_port(c: &Connection, p: &Port, doc: &str) -> DbResult<()> {
+pub(super) fn write_port(c: &Connection, p: &Port, doc: &str) -> DbResult<()> {
     c.prepare_cached(
         "INSERT INTO ports (id, server_id, subnet_id, ip, doc, project_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(id) DO UPDATE SET server_id = excluded.server_id, doc = excluded.doc",

@@ -1,20 +1,19 @@
 //! Volume writes whose condition is checked in their own transaction:
-//! attaching and detaching (with the job, finished at once), and updates
-//! and deletes of volumes no server holds.
+//! creates with their jobs, and updates and deletes of volumes as read.
 
 use async_trait::async_trait;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::OptionalExtension;
 
 use super::jobs::{write_job, JobRow};
-use super::servers::{write_action, write_volume, ActionRow};
+use super::servers::write_volume;
 use super::{to_doc, SqliteStore};
 use crate::domain::{ControlResult, Job, Volume};
-use crate::store::{AttachmentChange, AttachmentOutcome, VolumeStore};
+use crate::store::VolumeStore;
 
 /// A volume's holder and status, read by its primary key.
-const VOLUME_STATE: &str = "SELECT server_id, json_extract(doc, '$.status') FROM volumes WHERE id = ?1";
+pub(super) const VOLUME_STATE: &str = "SELECT server_id, json_extract(doc, '$.status') FROM volumes WHERE id = ?1";
 
-fn volume_state(c: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<(Option<String>, String)>> {
+pub(super) fn volume_state(c: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<(Option<String>, String)>> {
     c.prepare_cached(VOLUME_STATE)?
         .query_row([id], |r| {
             Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default()))
@@ -38,35 +37,6 @@ impl VolumeStore for SqliteStore {
                 write_job(c, j, None)?;
             }
             Ok(())
-        })
-        .await
-    }
-
-    async fn change_attachment(&self, change: &AttachmentChange) -> ControlResult<AttachmentOutcome> {
-        let volume = change.volume.clone();
-        let doc = to_doc(&volume)?;
-        let job = JobRow::of(&change.job)?;
-        let action = change.action.as_ref().map(ActionRow::of).transpose()?;
-        let (server_id, generation) = (change.server_id.clone(), change.server_generation);
-        let (want_status, want_server) = (change.expected_status.clone(), change.expected_server.clone());
-        self.write(move |c| {
-            let live: Option<i64> = c
-                .prepare_cached("SELECT 1 FROM servers WHERE id = ?1 AND generation = ?2 AND deleted = 0")?
-                .query_row(params![server_id, generation], |r| r.get(0))
-                .optional()?;
-            if live.is_none() {
-                return Ok(AttachmentOutcome::ServerChanged);
-            }
-            match volume_state(c, &volume.id)? {
-                Some((holder, status)) if holder == want_server && status == want_status => {}
-                _ => return Ok(AttachmentOutcome::VolumeChanged),
-            }
-            write_volume(c, &volume, &doc)?;
-            write_job(c, &job, None)?;
-            if let Some(a) = &action {
-                write_action(c, a)?;
-            }
-            Ok(AttachmentOutcome::Written)
         })
         .await
     }
