@@ -395,3 +395,52 @@ def test_volumes_made_listed_and_deleted(cli, conn, nova_servers):
         conn.block_storage.create_volume(size=0)
     cli.run("volume", "delete", made["id"])
     assert made["id"] not in [v["ID"] for v in cli.json("volume", "list")]
+
+
+# ---- interfaces on a running server ------------------------------------------------------
+
+def test_openstack_cli_server_add_and_remove_port_and_network(cli, nova_servers):
+    server = nova_servers()
+    net = _name("if-net")
+    cli.run("network", "create", net)
+    cli.run("subnet", "create", "--network", net, "--subnet-range", "192.168.88.0/24", _name("if-sub"))
+    port = cli.json("port", "create", "--network", net, _name("if-port"))
+    try:
+        cli.run("server", "add", "port", server.id, port["id"])
+        cli.run("server", "add", "network", server.id, net)
+        ifaces = cli.json("port", "list", "--server", server.id)
+        assert port["id"] in [p["ID"] for p in ifaces] and len(ifaces) == 3, ifaces
+        shown = cli.show(server.id)
+        assert net in str(shown["addresses"]), shown["addresses"]
+        cli.run("server", "remove", "port", server.id, port["id"])
+        kept = cli.json("port", "show", port["id"])
+        assert kept["device_id"] in ("", None), kept
+        cli.run("server", "remove", "network", server.id, net)
+        assert len(cli.json("port", "list", "--server", server.id)) == 1
+    finally:
+        cli.run("port", "delete", port["id"], check=False)
+
+
+def test_huawei_sdk_adds_and_deletes_nics(hw, hw_servers, vpc_client):
+    from huaweicloudsdkecs.v2 import model as em
+    from huaweicloudsdkvpc.v2 import model as vm
+
+    sub = vpc_client.create_subnet(vm.CreateSubnetRequest(body=vm.CreateSubnetRequestBody(
+        subnet=vm.CreateSubnetOption(name=_name("nic-sub"), cidr="10.200.3.0/24", gateway_ip="10.200.3.1",
+                                     vpc_id=VPC_ID)))).subnet
+    (sid,) = hw_servers("hw-nics")
+    r = hw.batch_add_server_nics(em.BatchAddServerNicsRequest(server_id=sid, body=em.BatchAddServerNicsRequestBody(
+        nics=[em.BatchAddServerNicOption(subnet_id=sub.id, ip_address="10.200.3.20")])))
+    job = wait_job(hw, r.job_id)
+    assert job.status == "SUCCESS", job
+    nics = hw.list_server_interfaces(em.ListServerInterfacesRequest(server_id=sid)).interface_attachments
+    added = [n for n in nics if n.net_id == sub.id]
+    assert len(nics) == 2 and added[0].fixed_ips[0].ip_address == "10.200.3.20", nics
+    primary = [n for n in nics if n.net_id != sub.id][0]
+    e = hw_error(hw.batch_delete_server_nics, em.BatchDeleteServerNicsRequest(
+        server_id=sid, body=em.BatchDeleteServerNicsRequestBody(nics=[em.BatchDeleteServerNicOption(id=primary.port_id)])))
+    assert e.status_code == 400, e
+    r = hw.batch_delete_server_nics(em.BatchDeleteServerNicsRequest(
+        server_id=sid, body=em.BatchDeleteServerNicsRequestBody(nics=[em.BatchDeleteServerNicOption(id=added[0].port_id)])))
+    assert wait_job(hw, r.job_id).status == "SUCCESS"
+    assert len(hw.list_server_interfaces(em.ListServerInterfacesRequest(server_id=sid)).interface_attachments) == 1

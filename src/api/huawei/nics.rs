@@ -65,14 +65,23 @@ pub(super) async fn add(st: &Arc<AppState>, req: &Req) -> ApiResult {
             n,
             &[
                 "subnet_id",
+                "port_id",
                 "security_groups",
                 "ip_address",
                 "ipv6_enable",
                 "ipv6_bandwidth",
+                "efi_enable",
             ],
         )?;
-        let subnet = body::req_str(n, "nics", "subnet_id")
-            .map_err(|e| ControlError::bad_request_code("Ecs.0005", e.to_string()))?;
+        // A port made first, or a new one on the subnet.
+        let port_id = body::opt_str(n, "port_id")?;
+        let subnet = body::opt_str(n, "subnet_id")?;
+        if port_id.is_none() && subnet.is_none() {
+            return Err(ControlError::bad_request_code(
+                "Ecs.0005",
+                "Each NIC needs a subnet_id or a port_id.",
+            ));
+        }
         let groups = match n.get("security_groups") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(gs)) => {
@@ -92,10 +101,11 @@ pub(super) async fn add(st: &Arc<AppState>, req: &Req) -> ApiResult {
             }
         };
         specs.push(InterfaceSpec {
-            port_id: None,
-            network_id: Some(subnet),
+            port_id,
+            network_id: subnet,
             ip_address: body::opt_str(n, "ip_address")?,
             security_groups: groups,
+            within_server_vpc: true,
         });
     }
     let svc = &st.service;

@@ -93,6 +93,7 @@ pub(super) async fn attach(st: &Arc<AppState>, req: &Req) -> ApiResult {
         network_id,
         ip_address,
         security_groups: Vec::new(),
+        within_server_vpc: false,
     };
     let (_, port) = st
         .service

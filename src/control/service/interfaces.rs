@@ -21,6 +21,9 @@ pub struct InterfaceSpec {
     pub network_id: Option<String>,
     pub ip_address: Option<String>,
     pub security_groups: Vec<String>,
+    /// Huawei's rule: a new NIC's subnet is in the VPC of the server's
+    /// primary NIC.
+    pub within_server_vpc: bool,
 }
 
 /// Where a NIC change's job comes from: the request, and the batch job it
@@ -63,6 +66,20 @@ impl Service {
                 (p, false)
             }
             (None, Some(network_id)) => {
+                if spec.within_server_vpc {
+                    let network = self.visible_network(caller, network_id).await?;
+                    let ports = self.store.ports_of(&server.id).await?;
+                    let server_vpc = ports.iter().find(|p| p.primary).and_then(|p| p.vpc_id.clone());
+                    if server_vpc.is_some() && network.vpc_id != server_vpc {
+                        return Err(ControlError::bad_request_code(
+                            "Ecs.0005",
+                            format!(
+                                "Subnet {network_id} does not belong to the VPC of instance {}.",
+                                server.id
+                            ),
+                        ));
+                    }
+                }
                 let p = self
                     .create_port(
                         caller,
