@@ -406,15 +406,26 @@ async fn interfaces_attach_and_detach_in_both_dialects() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["port"]["device_id"], "", "unbound: {}", r.body);
 
-    // Huawei: add a NIC on the subnet (a job with a sub-job), list, delete;
-    // the primary NIC stays.
+    // Huawei: a NIC outside the server's VPC is refused; one on a subnet of
+    // its VPC is added (a job with a sub-job), listed and deleted; the
+    // primary NIC stays.
+    let nics_path = format!("/v1/{p}/cloudservers/{}/nics", s.id);
     let r = call(
         &k,
-        post(
-            &format!("/v1/{p}/cloudservers/{}/nics", s.id),
-            &t,
-            &format!(r#"{{"nics": [{{"subnet_id": "{net}"}}]}}"#),
-        ),
+        post(&nics_path, &t, &format!(r#"{{"nics": [{{"subnet_id": "{net}"}}]}}"#)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let hw_sub = format!(
+        r#"{{"subnet": {{"name": "nic", "cidr": "10.200.5.0/24", "gateway_ip": "10.200.5.1", "vpc_id": "{}"}}}}"#,
+        ecsd::domain::DEFAULT_VPC_ID
+    );
+    let r = call(&k, post(&format!("/v1/{p}/subnets"), &t, &hw_sub)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let net = r.body["subnet"]["id"].as_str().unwrap().to_string();
+    let r = call(
+        &k,
+        post(&nics_path, &t, &format!(r#"{{"nics": [{{"subnet_id": "{net}"}}]}}"#)),
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
