@@ -465,3 +465,25 @@ async fn interfaces_attach_and_detach_in_both_dialects() {
     let nics = call(&k, get(&format!("/v1/{p}/cloudservers/{}/os-interface", s.id), &t)).await;
     assert_eq!(nics.body["interfaceAttachments"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_default_subnet_block_is_configurable_at_the_first_start() {
+    let file = ecsd::app::config::FileConfig {
+        default_subnet: Some("10.200.0.0/16".into()),
+        ..Default::default()
+    };
+    let k = common::kit_file(ecsd::control::authz::EnforcementMode::Enforce, 0, file).await;
+    let t = admin_token(&k).await;
+    let r = call(&k, get("/network/v2.0/subnets?name=private-subnet", &t)).await;
+    assert_eq!(r.body["subnets"][0]["cidr"], "10.200.0.0/16", "{}", r.body);
+    let s = k.active_server("s6.small.1").await;
+    let port = k.service().store.ports_of(&s.id).await.unwrap().remove(0);
+    assert!(port.ip_address.starts_with("10.200."), "{}", port.ip_address);
+    for bad in ["192.168.0.0/16", "10.0.0.0/30", "nonsense"] {
+        let file = ecsd::app::config::FileConfig {
+            default_subnet: Some(bad.into()),
+            ..Default::default()
+        };
+        assert!(file.default_subnet().is_err(), "{bad}");
+    }
+}

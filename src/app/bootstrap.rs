@@ -202,11 +202,14 @@ async fn write_files(
 /// VPC with its shared subnet (Neutron's network `private`, a block that
 /// holds a million servers), and the external network `public` floating
 /// IPs come from.
-pub async fn default_network(store: &dyn Store, owner_project: &str) -> ControlResult<()> {
+pub async fn default_network(
+    store: &dyn Store,
+    owner_project: &str,
+    default_block: crate::domain::AddressRange,
+) -> ControlResult<()> {
     use crate::domain::{
-        AddressRange, Vpc, DEFAULT_NETWORK_NAME, DEFAULT_NEUTRON_SUBNET_ID, DEFAULT_SUBNET_ID, DEFAULT_SUBNET_RANGE,
-        DEFAULT_VPC_CIDR, DEFAULT_VPC_ID, EXTERNAL_CIDR, EXTERNAL_NETWORK_ID, EXTERNAL_NETWORK_NAME,
-        EXTERNAL_SUBNET_ID,
+        AddressRange, Vpc, DEFAULT_NETWORK_NAME, DEFAULT_NEUTRON_SUBNET_ID, DEFAULT_SUBNET_ID, DEFAULT_VPC_CIDR,
+        DEFAULT_VPC_ID, EXTERNAL_CIDR, EXTERNAL_NETWORK_ID, EXTERNAL_NETWORK_NAME, EXTERNAL_SUBNET_ID,
     };
     if store.get_vpc(DEFAULT_VPC_ID).await?.is_none() {
         let now = Utc::now();
@@ -230,7 +233,7 @@ pub async fn default_network(store: &dyn Store, owner_project: &str) -> ControlR
         vpc_id: Some(DEFAULT_VPC_ID),
         external: false,
         subnet_id: DEFAULT_NEUTRON_SUBNET_ID,
-        block: DEFAULT_SUBNET_RANGE,
+        block: default_block,
     };
     ensure_shared_network(store, owner_project, &default).await?;
     let external = SharedNetwork {

@@ -32,6 +32,10 @@ pub struct FileConfig {
     /// `-1` is unlimited. Unnamed ones keep OpenStack's defaults.
     #[serde(default)]
     pub quotas: std::collections::BTreeMap<String, i64>,
+    /// The block of the shared default subnet `private`, made at the first
+    /// start (later starts keep the one they find): within the default VPC
+    /// (10.0.0.0/8), /8 to /28. Default 10.0.0.0/12, room for 1,048,573 servers.
+    pub default_subnet: Option<String>,
 }
 
 impl FileConfig {
@@ -54,6 +58,20 @@ impl FileConfig {
             out.insert(r, *limit);
         }
         Ok(out)
+    }
+
+    /// The default subnet's block, checked.
+    pub fn default_subnet(&self) -> anyhow::Result<crate::domain::AddressRange> {
+        use crate::domain::{AddressRange, DEFAULT_SUBNET_RANGE, DEFAULT_VPC_CIDR};
+        let Some(cidr) = &self.default_subnet else {
+            return Ok(DEFAULT_SUBNET_RANGE);
+        };
+        let block = AddressRange::parse(cidr).ok_or_else(|| anyhow::anyhow!("default_subnet {cidr} is not a CIDR"))?;
+        let vpc = AddressRange::parse(DEFAULT_VPC_CIDR).ok_or_else(|| anyhow::anyhow!("the default VPC's block"))?;
+        if !vpc.contains(&block) || !(8..=28).contains(&block.prefix()) {
+            anyhow::bail!("default_subnet {cidr} must lie within {DEFAULT_VPC_CIDR} with a prefix of /8 to /28");
+        }
+        Ok(block)
     }
 
     /// The inventory to serve: the seeded one, with the lists given here

@@ -83,7 +83,7 @@ pub async fn build(opts: &ServeOptions) -> anyhow::Result<App> {
         opts.admin_password.clone(),
     )
     .await?;
-    crate::app::bootstrap::default_network(store.as_ref(), &bootstrap.project_id).await?;
+    crate::app::bootstrap::default_network(store.as_ref(), &bootstrap.project_id, opts.file.default_subnet()?).await?;
     let inventory: Arc<dyn Inventory> = Arc::new(opts.file.inventory());
     crate::app::bootstrap::public_images(store.as_ref(), inventory.as_ref()).await?;
     let sim = Arc::new(SimDriver::new(opts.sim_step_ms, opts.file.faults.clone()));
