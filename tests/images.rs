@@ -322,3 +322,92 @@ async fn ims_read_only_access_lists_and_is_refused_captures() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body.to_string().contains("ecs:servers:createImage"), "{}", r.body);
 }
+
+fn put_json(path: &str, token: &str, body: &Value) -> Request<Body> {
+    Request::put(path)
+        .header("x-auth-token", token)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_shared_image_is_seen_by_its_members_and_listed_once_accepted() {
+    let k = kit().await;
+    let t = admin_token(&k).await;
+    let (domain, other) = k.add_account("other", "boss", "Other-pass-1").await;
+    let theirs = token_for(&k, "boss", "Other-pass-1", &domain.name, &other.id).await;
+    let r = call(
+        &k,
+        post("/image/v2/images", &t, r#"{"name": "golden", "visibility": "shared"}"#),
+    )
+    .await;
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let members = format!("/image/v2/images/{id}/members");
+
+    // Not shared yet: invisible to the other project.
+    assert_eq!(
+        call(&k, get(&format!("/image/v2/images/{id}"), &theirs)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = call(&k, post(&members, &t, &json!({"member": other.id}).to_string())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["status"], "pending");
+    let r = call(&k, post(&members, &t, &json!({"member": other.id}).to_string())).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+    // Pending: readable by id, not listed; only the member answers.
+    assert_eq!(
+        call(&k, get(&format!("/image/v2/images/{id}"), &theirs)).await.status,
+        StatusCode::OK
+    );
+    let listed = call(&k, get("/image/v2/images", &theirs)).await;
+    assert!(!listed.body.to_string().contains(&id));
+    let mine = format!("{members}/{}", other.id);
+    let r = call(&k, put_json(&mine, &t, &json!({"status": "accepted"}))).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the owner cannot accept for it: {}",
+        r.body
+    );
+    let r = call(&k, put_json(&mine, &theirs, &json!({"status": "accepted"}))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let listed = call(&k, get("/image/v2/images", &theirs)).await;
+    assert!(listed.body.to_string().contains(&id), "{}", listed.body);
+    // The member sees only itself; it may not share further.
+    let r = call(&k, get(&members, &theirs)).await;
+    assert_eq!(r.body["members"].as_array().unwrap().len(), 1, "{}", r.body);
+    let r = call(
+        &k,
+        post(&members, &theirs, r#"{"member": "0123456789abcdef0123456789abcdef"}"#),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+
+    // Unshared: gone for the member.
+    let r = call(&k, delete(&mine, &t)).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(
+        call(&k, get(&format!("/image/v2/images/{id}"), &theirs)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A private image has no members.
+    let r = call(
+        &k,
+        post("/image/v2/images", &t, r#"{"name": "mine", "visibility": "private"}"#),
+    )
+    .await;
+    let private = r.body["id"].as_str().unwrap().to_string();
+    let r = call(
+        &k,
+        post(
+            &format!("/image/v2/images/{private}/members"),
+            &t,
+            &json!({"member": other.id}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}

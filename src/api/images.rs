@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use super::{body, errors, ApiResult, AppState, Req};
 use crate::catalog::{Endpoint, OpId};
 use crate::control::service::{image_not_found, ImagePatch, NewImage, ServerImage};
-use crate::domain::{ControlError, ControlResult, Image};
+use crate::domain::{ControlError, ControlResult, Image, ImageMember};
 
 /// When the seeded images were published (they carry no time of their own).
 const SEEDED_AT: &str = "2024-01-01T00:00:00Z";
@@ -167,10 +167,68 @@ fn page(items: Vec<Value>, q: &[(String, String)]) -> ControlResult<(Vec<Value>,
     Ok((items.into_iter().skip(start).take(limit).collect(), more))
 }
 
+fn member_view(m: &ImageMember) -> Value {
+    json!({
+        "image_id": m.image_id,
+        "member_id": m.member_id,
+        "status": m.status,
+        "created_at": m.created.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "updated_at": m.updated.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        "schema": "/v2/schemas/member",
+    })
+}
+
+/// Glance's members: the owner shares and unshares, the member answers.
+async fn handle_members(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
+    use axum::http::Method;
+    let svc = &st.service;
+    let c = &req.caller;
+    let (image, member) = (req.param("image_id"), req.param("member_id"));
+    match (endpoint, &req.method) {
+        (Endpoint::GlanceMembers, &Method::POST) => {
+            svc.authorize(c, OpId::GlanceMemberCreate, None).await?;
+            let b = body::json_object(req)?;
+            body::only_keys(&b, &["member"])?;
+            let who = body::opt_str(&b, "member")?
+                .ok_or_else(|| ControlError::bad_request("The member (a project id) is required."))?;
+            let m = svc.add_image_member(c, OpId::GlanceMemberCreate, image, &who).await?;
+            Ok(Json(member_view(&m)).into_response())
+        }
+        (Endpoint::GlanceMembers, _) => {
+            let all = svc.image_members(c, OpId::GlanceMemberList, image).await?;
+            let items: Vec<Value> = all.iter().map(member_view).collect();
+            Ok(Json(json!({"members": items, "schema": "/v2/schemas/members"})).into_response())
+        }
+        (_, &Method::PUT) => {
+            svc.authorize(c, OpId::GlanceMemberUpdate, None).await?;
+            let b = body::json_object(req)?;
+            body::only_keys(&b, &["status"])?;
+            let status =
+                body::opt_str(&b, "status")?.ok_or_else(|| ControlError::bad_request("The status is required."))?;
+            let m = svc
+                .set_image_member_status(c, OpId::GlanceMemberUpdate, image, member, &status)
+                .await?;
+            Ok(Json(member_view(&m)).into_response())
+        }
+        (_, &Method::DELETE) => {
+            svc.remove_image_member(c, OpId::GlanceMemberDelete, image, member)
+                .await?;
+            Ok(StatusCode::NO_CONTENT.into_response())
+        }
+        _ => {
+            let m = svc.image_member(c, OpId::GlanceMemberShow, image, member).await?;
+            Ok(Json(member_view(&m)).into_response())
+        }
+    }
+}
+
 pub async fn handle_glance(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiResult {
     let svc = &st.service;
     let c = &req.caller;
     use axum::http::Method;
+    if matches!(endpoint, Endpoint::GlanceMembers | Endpoint::GlanceMember) {
+        return handle_members(st, endpoint, req).await;
+    }
     match (endpoint, &req.method) {
         (Endpoint::GlanceImages, &Method::POST) => {
             // The row's action before the body is read, as for networks.

@@ -236,7 +236,7 @@ fn dialect_of(endpoint: Endpoint) -> Dialect {
         HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
         | HwReinstallOs | HwResize | HwMigrate | HwJob | HwAttachVolume | HwDetachVolume | HwBlockDevices
         | HwBlockDevice | HwLimits | HwInterfaces | HwNics | HwNicsDelete => Dialect::Huawei,
-        GlanceImages | GlanceImage => Dialect::Glance,
+        GlanceImages | GlanceImage | GlanceMembers | GlanceMember => Dialect::Glance,
         ImsImages | ImsImage | ImsCreate => Dialect::Ims,
         Neutron => Dialect::Neutron,
         Vpc => Dialect::Vpc,

@@ -6,7 +6,7 @@ use super::{Access, LockRule, OpId, Operation, CATALOG};
 /// The compute rows (servers, flavors, jobs, images): the ones with a
 /// Huawei ECS, Nova or image route.
 fn is_compute(o: &Operation) -> bool {
-    o.id <= OpId::ImsUpdate
+    o.id <= OpId::GlanceMemberDelete
 }
 
 /// The network and block storage rows: Huawei VPC, Neutron, Cinder and EVS.

@@ -96,4 +96,75 @@ pub(super) const ROWS: &[Operation] = &[
         &[at("PATCH", "/v2/cloudimages/{image_id}", Endpoint::ImsImage)],
         &["ims:images:update"],
     ),
+    // Sharing (Glance's members, which IMS's SDK calls too); the actions
+    // `ims:images:share` and `ims:images:setMemberStatus` are UNCONFIRMED.
+    row(
+        OpId::GlanceMemberCreate,
+        "Share an image with a project",
+        &[
+            at("POST", "/image/v2/images/{image_id}/members", Endpoint::GlanceMembers),
+            at("POST", "/v2/images/{image_id}/members", Endpoint::GlanceMembers),
+        ],
+        &["ims:images:share"],
+    ),
+    row(
+        OpId::GlanceMemberList,
+        "List an image's members",
+        &[
+            at("GET", "/image/v2/images/{image_id}/members", Endpoint::GlanceMembers),
+            at("GET", "/v2/images/{image_id}/members", Endpoint::GlanceMembers),
+        ],
+        &["ims:images:get"],
+    ),
+    row(
+        OpId::GlanceMemberShow,
+        "Show one member of an image",
+        &[
+            at(
+                "GET",
+                "/image/v2/images/{image_id}/members/{member_id}",
+                Endpoint::GlanceMember,
+            ),
+            at(
+                "GET",
+                "/v2/images/{image_id}/members/{member_id}",
+                Endpoint::GlanceMember,
+            ),
+        ],
+        &["ims:images:get"],
+    ),
+    row(
+        OpId::GlanceMemberUpdate,
+        "Accept or reject an image shared with the project",
+        &[
+            at(
+                "PUT",
+                "/image/v2/images/{image_id}/members/{member_id}",
+                Endpoint::GlanceMember,
+            ),
+            at(
+                "PUT",
+                "/v2/images/{image_id}/members/{member_id}",
+                Endpoint::GlanceMember,
+            ),
+        ],
+        &["ims:images:setMemberStatus"],
+    ),
+    row(
+        OpId::GlanceMemberDelete,
+        "Stop sharing an image with a project",
+        &[
+            at(
+                "DELETE",
+                "/image/v2/images/{image_id}/members/{member_id}",
+                Endpoint::GlanceMember,
+            ),
+            at(
+                "DELETE",
+                "/v2/images/{image_id}/members/{member_id}",
+                Endpoint::GlanceMember,
+            ),
+        ],
+        &["ims:images:share"],
+    ),
 ];

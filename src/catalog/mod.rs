@@ -71,6 +71,8 @@ pub enum Endpoint {
     NovaImage,
     GlanceImages,
     GlanceImage,
+    GlanceMembers,
+    GlanceMember,
     /// IMS's own image calls.
     ImsImages,
     ImsImage,

@@ -101,6 +101,11 @@ op_ids! {
     ImsList = "ims.cloudimages.list",
     ImsCreateFromServer = "ims.cloudimages.createFromServer",
     ImsUpdate = "ims.cloudimages.update",
+    GlanceMemberCreate = "glance.members.create",
+    GlanceMemberList = "glance.members.list",
+    GlanceMemberShow = "glance.members.get",
+    GlanceMemberUpdate = "glance.members.update",
+    GlanceMemberDelete = "glance.members.delete",
     // ---- networks: Huawei VPC ----
     VpcCreate = "vpc.vpcs.create",
     VpcList = "vpc.vpcs.list",

@@ -94,6 +94,17 @@ pub struct Image {
     pub updated: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// A project an image is shared with, and whether it took the share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageMember {
+    pub image_id: String,
+    pub member_id: String,
+    /// `pending`, `accepted` or `rejected`.
+    pub status: String,
+    pub created: chrono::DateTime<chrono::Utc>,
+    pub updated: chrono::DateTime<chrono::Utc>,
+}
+
 impl Image {
     /// Whether a caller of `project_id` may see it: public and community
     /// images, and the project's own.

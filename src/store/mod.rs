@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use crate::domain::quota::QuotaSet;
 use crate::domain::{
     AddressRange, AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, FloatingIp, Grant, Group,
-    Image, InstanceAction, Job, JobStepRecord, LockRecord, Network, Page, Port, Project, Removal, SecurityGroup,
-    SecurityGroupRule, Server, ServerFilter, Subnet, TokenRecord, User, Volume, Vpc,
+    Image, ImageMember, InstanceAction, Job, JobStepRecord, LockRecord, Network, Page, Port, Project, Removal,
+    SecurityGroup, SecurityGroupRule, Server, ServerFilter, Subnet, TokenRecord, User, Volume, Vpc,
 };
 
 /// Everything written when a server is claimed for an operation, in one
@@ -377,10 +377,18 @@ pub trait ImageStore: Send + Sync {
     /// Replaces an image's record.
     async fn put_image(&self, i: &Image) -> ControlResult<()>;
     async fn get_image(&self, id: &str) -> ControlResult<Option<Image>>;
-    /// The images a project sees: public and community ones and its own,
-    /// in id order.
+    /// The images a project sees: public and community ones, its own, and
+    /// those shared with it that it accepted, in id order.
     async fn list_images(&self, project_id: &str) -> ControlResult<Vec<Image>>;
+    /// Deletes the image with its members.
     async fn delete_image(&self, id: &str) -> ControlResult<()>;
+    /// Adds a member; false when the project is one already.
+    async fn add_image_member(&self, m: &ImageMember) -> ControlResult<bool>;
+    /// Replaces a member's record (its status).
+    async fn put_image_member(&self, m: &ImageMember) -> ControlResult<()>;
+    async fn image_member(&self, image_id: &str, member_id: &str) -> ControlResult<Option<ImageMember>>;
+    async fn image_members(&self, image_id: &str) -> ControlResult<Vec<ImageMember>>;
+    async fn remove_image_member(&self, image_id: &str, member_id: &str) -> ControlResult<bool>;
 }
 
 /// Quota overrides per project, and the usage counts quotas are checked

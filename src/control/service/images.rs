@@ -12,7 +12,7 @@ use chrono::Utc;
 use super::Service;
 use crate::catalog::OpId;
 use crate::control::workflows::{CreateImageInput, WorkInput};
-use crate::domain::{uuid_id, Caller, ControlError, ControlResult, Image};
+use crate::domain::{uuid_id, Caller, ControlError, ControlResult, Image, ImageMember};
 
 /// IMS's code for a missing image (IMG.0027, a 400 in IMS's dialect);
 /// Glance and Nova show it as 404.
@@ -26,6 +26,16 @@ pub const CONTAINER_FORMATS: &[&str] = &["ami", "ari", "aki", "bare", "ovf", "ov
 
 /// Most images of its own a project keeps (UNCONFIRMED against IMS's quota).
 pub const MAX_PRIVATE_IMAGES: usize = 100;
+
+/// Most projects one image is shared with (UNCONFIRMED against IMS's limit).
+pub const MAX_MEMBERS: usize = 256;
+
+fn member_not_found(image: &str, member: &str) -> ControlError {
+    ControlError::NotFound {
+        code: IMAGE_NOT_FOUND,
+        message: format!("Member {member} of image {image} could not be found."),
+    }
+}
 
 pub fn image_not_found(id: &str) -> ControlError {
     ControlError::NotFound {
@@ -301,6 +311,102 @@ impl Service {
             created: Some(now),
             updated: Some(now),
         })
+    }
+
+    /// Shares an image the caller owns (visibility `shared`) with a project.
+    pub async fn add_image_member(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        id: &str,
+        member: &str,
+    ) -> ControlResult<ImageMember> {
+        let image = self.owned_image(caller, op, id, "add_member").await?;
+        if image.visibility != "shared" {
+            return Err(ControlError::Forbidden {
+                missing: vec![format!(
+                    "add_member (only shared images have members; image {id} is {})",
+                    image.visibility
+                )],
+            });
+        }
+        if member.is_empty() || member.len() > 255 || member == caller.project_id {
+            return Err(ControlError::bad_request(format!("Invalid member {member}.")));
+        }
+        if self.store.image_members(&image.id).await?.len() >= MAX_MEMBERS {
+            return Err(ControlError::bad_request_code(
+                "IMG.0015",
+                format!("An image is shared with at most {MAX_MEMBERS} projects."),
+            ));
+        }
+        let now = Utc::now();
+        let m = ImageMember {
+            image_id: image.id,
+            member_id: member.to_string(),
+            status: "pending".into(),
+            created: now,
+            updated: now,
+        };
+        if !self.store.add_image_member(&m).await? {
+            return Err(ControlError::Conflict {
+                code: "IMG.0005",
+                message: format!("Member {member} already exists for image {id}."),
+            });
+        }
+        Ok(m)
+    }
+
+    /// An image's members: all of them for its owner, its own for a member.
+    pub async fn image_members(&self, caller: &Caller, op: OpId, id: &str) -> ControlResult<Vec<ImageMember>> {
+        let image = self.show_image(caller, op, id).await?;
+        let all = self.store.image_members(&image.id).await?;
+        if image.owner.as_deref() == Some(caller.project_id.as_str()) {
+            return Ok(all);
+        }
+        Ok(all.into_iter().filter(|m| m.member_id == caller.project_id).collect())
+    }
+
+    pub async fn image_member(&self, caller: &Caller, op: OpId, id: &str, member: &str) -> ControlResult<ImageMember> {
+        self.image_members(caller, op, id)
+            .await?
+            .into_iter()
+            .find(|m| m.member_id == member)
+            .ok_or_else(|| member_not_found(id, member))
+    }
+
+    /// A member accepts, rejects or reconsiders a share (only the member itself).
+    pub async fn set_image_member_status(
+        &self,
+        caller: &Caller,
+        op: OpId,
+        id: &str,
+        member: &str,
+        status: &str,
+    ) -> ControlResult<ImageMember> {
+        if !matches!(status, "pending" | "accepted" | "rejected") {
+            return Err(ControlError::bad_request(format!(
+                "Invalid status {status}: use pending, accepted or rejected."
+            )));
+        }
+        let mut m = self.image_member(caller, op, id, member).await?;
+        if member != caller.project_id {
+            return Err(ControlError::Forbidden {
+                missing: vec!["modify_member (only the member itself answers a share)".into()],
+            });
+        }
+        m.status = status.to_string();
+        m.updated = Utc::now();
+        self.store.put_image_member(&m).await?;
+        Ok(m)
+    }
+
+    /// The owner stops sharing with a project.
+    pub async fn remove_image_member(&self, caller: &Caller, op: OpId, id: &str, member: &str) -> ControlResult<()> {
+        let image = self.owned_image(caller, op, id, "delete_member").await?;
+        if !self.store.remove_image_member(&image.id, member).await? {
+            return Err(member_not_found(id, member));
+        }
+        Ok(())
     }
 
     async fn owned_image(&self, caller: &Caller, op: OpId, id: &str, rule: &str) -> ControlResult<Image> {

@@ -20,11 +20,16 @@ impl Service {
     /// An image the caller may see (public, community or its project's),
     /// with no authorization: what a create or rebuild boots from.
     pub async fn visible_image(&self, caller: &Caller, id: &str) -> ControlResult<Option<Image>> {
-        Ok(self
-            .store
-            .get_image(id)
-            .await?
-            .filter(|i| i.visible_to(&caller.project_id)))
+        let Some(image) = self.store.get_image(id).await? else {
+            return Ok(None);
+        };
+        // A shared image is seen by the projects it is shared with, whatever
+        // their answer (Glance's rule for a direct read).
+        if image.visibility == "shared" && !image.visible_to(&caller.project_id) {
+            let member = self.store.image_member(&image.id, &caller.project_id).await?;
+            return Ok(member.map(|_| image));
+        }
+        Ok(Some(image).filter(|i| i.visible_to(&caller.project_id)))
     }
 
     /// A host by id or name (a server view names its host).

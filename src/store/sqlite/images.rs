@@ -4,14 +4,16 @@ use async_trait::async_trait;
 use rusqlite::{params, Connection};
 
 use super::{key, to_doc, DbResult, SqliteStore};
-use crate::domain::{ControlResult, Image};
+use crate::domain::{ControlResult, Image, ImageMember};
 use crate::store::ImageStore;
 
-/// A project's own images and every public or community one, each list
-/// read from its index.
+/// A project's own images, every public or community one, and those shared
+/// with it that it accepted, each list read from its index.
 const VISIBLE: &str = "SELECT doc FROM images WHERE owner = ?1
      UNION SELECT doc FROM images WHERE visibility = 'public'
-     UNION SELECT doc FROM images WHERE visibility = 'community'";
+     UNION SELECT doc FROM images WHERE visibility = 'community'
+     UNION SELECT i.doc FROM image_members m JOIN images i ON i.id = m.image_id
+         WHERE m.member_id = ?1 AND m.status = 'accepted'";
 
 /// Creates or replaces an image's row.
 pub(super) fn write_image(c: &Connection, i: &Image, doc: &str) -> DbResult<()> {
@@ -55,8 +57,60 @@ impl ImageStore for SqliteStore {
     async fn delete_image(&self, id: &str) -> ControlResult<()> {
         let id = id.to_string();
         self.write(move |c| {
-            c.prepare_cached("DELETE FROM images WHERE id = ?1")?.execute([id])?;
+            c.prepare_cached("DELETE FROM images WHERE id = ?1")?.execute([&id])?;
+            c.prepare_cached("DELETE FROM image_members WHERE image_id = ?1")?
+                .execute([&id])?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn add_image_member(&self, m: &ImageMember) -> ControlResult<bool> {
+        let (m, doc) = (m.clone(), to_doc(m)?);
+        self.write(move |c| {
+            let n = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO image_members (image_id, member_id, status, doc) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![m.image_id, m.member_id, m.status, doc])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    async fn put_image_member(&self, m: &ImageMember) -> ControlResult<()> {
+        let (m, doc) = (m.clone(), to_doc(m)?);
+        self.write(move |c| {
+            c.prepare_cached("UPDATE image_members SET status = ?3, doc = ?4 WHERE image_id = ?1 AND member_id = ?2")?
+                .execute(params![m.image_id, m.member_id, m.status, doc])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn image_member(&self, image_id: &str, member_id: &str) -> ControlResult<Option<ImageMember>> {
+        self.get_doc(
+            "SELECT doc FROM image_members WHERE image_id = ?1 AND member_id = ?2",
+            key![image_id, member_id],
+        )
+        .await
+    }
+
+    async fn image_members(&self, image_id: &str) -> ControlResult<Vec<ImageMember>> {
+        self.get_docs(
+            "SELECT doc FROM image_members WHERE image_id = ?1 ORDER BY member_id",
+            key![image_id],
+        )
+        .await
+    }
+
+    async fn remove_image_member(&self, image_id: &str, member_id: &str) -> ControlResult<bool> {
+        let (image_id, member_id) = (image_id.to_string(), member_id.to_string());
+        self.write(move |c| {
+            let n = c
+                .prepare_cached("DELETE FROM image_members WHERE image_id = ?1 AND member_id = ?2")?
+                .execute([image_id, member_id])?;
+            Ok(n == 1)
         })
         .await
     }

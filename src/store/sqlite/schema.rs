@@ -63,6 +63,9 @@ CREATE TABLE IF NOT EXISTS quotas (project_id TEXT NOT NULL, resource TEXT NOT N
 CREATE TABLE IF NOT EXISTS images (id TEXT PRIMARY KEY, owner TEXT, visibility TEXT NOT NULL, doc TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS images_owner ON images(owner, id);
 CREATE INDEX IF NOT EXISTS images_visibility ON images(visibility, id);
+CREATE TABLE IF NOT EXISTS image_members (image_id TEXT NOT NULL, member_id TEXT NOT NULL, status TEXT NOT NULL,
+    doc TEXT NOT NULL, PRIMARY KEY (image_id, member_id));
+CREATE INDEX IF NOT EXISTS image_members_member ON image_members(member_id, status);
 INSERT OR IGNORE INTO counters (name, value) SELECT 'jobs', COALESCE(MAX(seq), 0) FROM jobs
     WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'jobs');
 INSERT OR IGNORE INTO counters (name, value) SELECT 'servers', COALESCE(MAX(seq), 0) FROM servers
