@@ -189,10 +189,26 @@ async fn network_workflow(k: &common::Kit, token: &str, tag: &str) -> Vec<(Strin
         r#"{{"server": {{"name": "{tag}", "imageRef": "{}", "flavorRef": "s6.small.1", "networks": [{{"uuid": "{net}"}}], "security_groups": [{{"name": "{tag}"}}]}}}}"#,
         common::IMAGE
     );
-    out.push((
-        "server".into(),
-        call(k, post("/v2.1/servers", token, &server)).await.status,
-    ));
+    let r = call(k, post("/v2.1/servers", token, &server)).await;
+    out.push(("server".into(), r.status));
+    let server_id = r.body["server"]["id"].as_str().unwrap_or_default().to_string();
+    k.run().await;
+    // Block storage and images beside it: a volume attached, an image taken.
+    let p = &k.caller.project_id;
+    let r = call(
+        k,
+        post(&format!("/volume/v3/{p}/volumes"), token, r#"{"volume": {"size": 1}}"#),
+    )
+    .await;
+    out.push(("volume".into(), r.status));
+    let volume = r.body["volume"]["id"].as_str().unwrap_or_default().to_string();
+    let attach = format!(r#"{{"volumeAttachment": {{"volumeId": "{volume}"}}}}"#);
+    let path = format!("/v2.1/servers/{server_id}/os-volume_attachments");
+    out.push(("attach".into(), call(k, post(&path, token, &attach)).await.status));
+    let path = format!("/v2.1/servers/{server_id}/action");
+    let snap = format!(r#"{{"createImage": {{"name": "{tag}"}}}}"#);
+    out.push(("image".into(), call(k, post(&path, token, &snap)).await.status));
+    k.run().await;
     out
 }
 
@@ -223,6 +239,15 @@ async fn the_suggested_policy_spans_services_and_is_exactly_enough() {
         assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
     }
     assert!(actions.iter().any(|a| a.starts_with("ecs:")), "{actions:?}");
+    for want in [
+        "evs:volumes:create",
+        "ecs:serverVolumeAttachments:create",
+        "evs:volumes:attach",
+        "ecs:servers:createImage",
+        "ims:images:create",
+    ] {
+        assert!(actions.iter().any(|a| a == want), "{want} in {actions:?}");
+    }
 
     // Exactly that policy suffices for the same workflow...
     k.user_with("least", &[], std::slice::from_ref(&policy)).await;
