@@ -255,6 +255,70 @@ pub(super) const ROWS: &[Operation] = &[
         &[vpc("GET", "/v1/{project_id}/quotas")],
         &["vpc:quotas:list"],
     ),
+    // ---- Huawei VPC v3 security groups (the SDK's v3 client), same actions ----
+    row(
+        OpId::VpcV3GroupCreate,
+        "Create a security group (v3)",
+        &[vpc("POST", "/v3/{project_id}/vpc/security-groups")],
+        &["vpc:securityGroups:create"],
+    ),
+    row(
+        OpId::VpcV3GroupList,
+        "List security groups (v3)",
+        &[vpc("GET", "/v3/{project_id}/vpc/security-groups")],
+        &["vpc:securityGroups:get"],
+    ),
+    row(
+        OpId::VpcV3GroupShow,
+        "Show a security group (v3)",
+        &[vpc("GET", "/v3/{project_id}/vpc/security-groups/{security_group_id}")],
+        &["vpc:securityGroups:get"],
+    ),
+    row(
+        OpId::VpcV3GroupUpdate,
+        "Rename a security group (v3)",
+        &[vpc("PUT", "/v3/{project_id}/vpc/security-groups/{security_group_id}")],
+        &["vpc:securityGroups:update"],
+    ),
+    row(
+        OpId::VpcV3GroupDelete,
+        "Delete a security group (v3)",
+        &[vpc(
+            "DELETE",
+            "/v3/{project_id}/vpc/security-groups/{security_group_id}",
+        )],
+        &["vpc:securityGroups:delete"],
+    ),
+    row(
+        OpId::VpcV3RuleCreate,
+        "Create a security group rule (v3)",
+        &[vpc("POST", "/v3/{project_id}/vpc/security-group-rules")],
+        &["vpc:securityGroupRules:create"],
+    ),
+    row(
+        OpId::VpcV3RuleList,
+        "List security group rules (v3)",
+        &[vpc("GET", "/v3/{project_id}/vpc/security-group-rules")],
+        &["vpc:securityGroupRules:get"],
+    ),
+    row(
+        OpId::VpcV3RuleShow,
+        "Show a security group rule (v3)",
+        &[vpc(
+            "GET",
+            "/v3/{project_id}/vpc/security-group-rules/{security_group_rule_id}",
+        )],
+        &["vpc:securityGroupRules:get"],
+    ),
+    row(
+        OpId::VpcV3RuleDelete,
+        "Delete a security group rule (v3)",
+        &[vpc(
+            "DELETE",
+            "/v3/{project_id}/vpc/security-group-rules/{security_group_rule_id}",
+        )],
+        &["vpc:securityGroupRules:delete"],
+    ),
     // ---- Neutron v2.0 ----
     public(
         OpId::NetworkVersions,

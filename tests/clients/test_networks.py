@@ -444,3 +444,35 @@ def test_huawei_sdk_adds_and_deletes_nics(hw, hw_servers, vpc_client):
         server_id=sid, body=em.BatchDeleteServerNicsRequestBody(nics=[em.BatchDeleteServerNicOption(id=added[0].port_id)])))
     assert wait_job(hw, r.job_id).status == "SUCCESS"
     assert len(hw.list_server_interfaces(em.ListServerInterfacesRequest(server_id=sid)).interface_attachments) == 1
+
+
+def test_huawei_vpc_v3_security_groups(creds):
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+    from huaweicloudsdkvpc.v3 import VpcClient, model as v3
+
+    c = _sdk_client(VpcClient, BasicCredentials(creds["HUAWEICLOUD_SDK_AK"], creds["HUAWEICLOUD_SDK_SK"],
+                                                creds["HUAWEICLOUD_SDK_PROJECT_ID"]), creds["ECSD_ENDPOINT"])
+    sg = c.create_security_group(v3.CreateSecurityGroupRequest(body=v3.CreateSecurityGroupRequestBody(
+        security_group=v3.CreateSecurityGroupOption(name=_name("v3sg"), description="web")))).security_group
+    assert sg.name.startswith("v3sg") and len(sg.security_group_rules) == 2  # the two egress rules
+    rule = c.create_security_group_rule(v3.CreateSecurityGroupRuleRequest(
+        body=v3.CreateSecurityGroupRuleRequestBody(security_group_rule=v3.CreateSecurityGroupRuleOption(
+            security_group_id=sg.id, direction="ingress", ethertype="IPv4", protocol="tcp",
+            multiport="8000-8080", remote_ip_prefix="10.0.0.0/8", action="allow")))).security_group_rule
+    assert rule.multiport == "8000-8080" and rule.action == "allow"
+    shown = c.show_security_group(v3.ShowSecurityGroupRequest(security_group_id=sg.id)).security_group
+    assert rule.id in [r.id for r in shown.security_group_rules]
+    listed = c.list_security_groups(v3.ListSecurityGroupsRequest(name=[sg.name])).security_groups
+    assert [g.id for g in listed] == [sg.id]
+    renamed = c.update_security_group(v3.UpdateSecurityGroupRequest(
+        security_group_id=sg.id, body=v3.UpdateSecurityGroupRequestBody(
+            security_group=v3.UpdateSecurityGroupOption(name=sg.name + "-2")))).security_group
+    assert renamed.name == sg.name + "-2"
+    e = hw_error(c.create_security_group_rule, v3.CreateSecurityGroupRuleRequest(
+        body=v3.CreateSecurityGroupRuleRequestBody(security_group_rule=v3.CreateSecurityGroupRuleOption(
+            security_group_id=sg.id, direction="ingress", protocol="tcp", multiport="70000"))))
+    assert e.status_code == 400, e
+    c.delete_security_group_rule(v3.DeleteSecurityGroupRuleRequest(security_group_rule_id=rule.id))
+    c.delete_security_group(v3.DeleteSecurityGroupRequest(security_group_id=sg.id))
+    e = hw_error(c.show_security_group, v3.ShowSecurityGroupRequest(security_group_id=sg.id))
+    assert e.status_code == 404, e

@@ -7,6 +7,7 @@ mod eip;
 pub mod neutron;
 mod neutron_views;
 pub mod vpc;
+mod vpc_v3;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};

@@ -31,6 +31,15 @@ pub async fn handle(st: &Arc<AppState>, op: OpId, req: &Req) -> ApiResult {
         | OpId::EipAssociate
         | OpId::EipDisassociate => super::eip::handle(st, op, req).await,
         OpId::VpcQuotas => crate::api::quotas::vpc(st, req).await,
+        OpId::VpcV3GroupCreate
+        | OpId::VpcV3GroupList
+        | OpId::VpcV3GroupShow
+        | OpId::VpcV3GroupUpdate
+        | OpId::VpcV3GroupDelete
+        | OpId::VpcV3RuleCreate
+        | OpId::VpcV3RuleList
+        | OpId::VpcV3RuleShow
+        | OpId::VpcV3RuleDelete => super::vpc_v3::handle(st, op, req).await,
         OpId::VpcCreate => {
             let b = wrapped(req, "vpc", codes::VPC_INVALID)?;
             known_keys(
