@@ -471,17 +471,17 @@ impl Service {
         // The quota check and the write hold the project's quota lock.
         let n = servers.len() as i64;
         let new_ports = ports.iter().filter(|p| !p.bind_existing).count() as i64;
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(
-            &caller.project_id,
-            &[
-                (Resource::Instances, n),
-                (Resource::Cores, n * flavor.vcpus),
-                (Resource::Ram, n * flavor.ram_mb),
-                (Resource::Ports, new_ports),
-            ],
-        )
-        .await?;
+        let _quota = self
+            .reserve_quota(
+                &caller.project_id,
+                &[
+                    (Resource::Instances, n),
+                    (Resource::Cores, n * flavor.vcpus),
+                    (Resource::Ram, n * flavor.ram_mb),
+                    (Resource::Ports, new_ports),
+                ],
+            )
+            .await?;
         // The dialects answer with ids; the addresses are read with the server.
         self.store
             .create_servers(&servers, &volumes, &ports, &jobs, &actions)

@@ -23,8 +23,8 @@ pub struct NewFloatingIp {
 
 impl Service {
     pub async fn create_floating_ip(&self, caller: &Caller, new: NewFloatingIp) -> ControlResult<FloatingIp> {
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(&caller.project_id, &[(crate::domain::quota::Resource::FloatingIps, 1)])
+        let _quota = self
+            .reserve_quota(&caller.project_id, &[(crate::domain::quota::Resource::FloatingIps, 1)])
             .await?;
         let network = self.visible_network(caller, &new.floating_network_id).await?;
         if !network.external {

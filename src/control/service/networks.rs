@@ -206,8 +206,8 @@ impl Service {
                 format!("Invalid input for mtu. Reason: {mtu} is not in the range 68 to 9000."),
             ));
         }
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(&caller.project_id, &[(Resource::Networks, 1)])
+        let _quota = self
+            .reserve_quota(&caller.project_id, &[(Resource::Networks, 1)])
             .await?;
         let now = Utc::now();
         let n = Network {
@@ -301,8 +301,9 @@ impl Service {
 
     pub(super) async fn new_subnet(&self, caller: &Caller, network: &Network, new: NewSubnet) -> ControlResult<Subnet> {
         let block = vpc::block(codes::SUBNET_INVALID, &new.cidr)?;
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(&caller.project_id, &[(Resource::Subnets, 1)]).await?;
+        let _quota = self
+            .reserve_quota(&caller.project_id, &[(Resource::Subnets, 1)])
+            .await?;
         if let Some(vpc_id) = &network.vpc_id {
             let v = self.visible_vpc(caller, vpc_id).await?;
             if !vpc::block(codes::VPC_INVALID, &v.cidr)?.contains(&block) {

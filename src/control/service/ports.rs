@@ -19,8 +19,8 @@ pub struct NewPortSpec {
 
 impl Service {
     pub async fn create_port(&self, caller: &Caller, spec: NewPortSpec) -> ControlResult<Port> {
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(&caller.project_id, &[(crate::domain::quota::Resource::Ports, 1)])
+        let _quota = self
+            .reserve_quota(&caller.project_id, &[(crate::domain::quota::Resource::Ports, 1)])
             .await?;
         let address = self
             .address_on(

@@ -89,11 +89,36 @@ impl Service {
         Ok(out)
     }
 
+    /// The check a create makes before it writes: `None` (no lock, nothing
+    /// counted) when every resource asked for is unlimited; otherwise the
+    /// project's quota lock, held by the caller until its write is done,
+    /// once the usage is counted and found within the limits.
+    pub async fn reserve_quota(
+        &self,
+        project_id: &str,
+        wants: &[(Resource, i64)],
+    ) -> ControlResult<Option<tokio::sync::MutexGuard<'_, ()>>> {
+        let limits = self.quotas(project_id).await?;
+        if !wants
+            .iter()
+            .any(|(r, n)| *n > 0 && limits.get(r).is_some_and(|l| *l >= 0))
+        {
+            return Ok(None);
+        }
+        let guard = self.quota_guard(project_id).await;
+        self.check_limits(project_id, &limits, wants).await?;
+        Ok(Some(guard))
+    }
+
     /// Refuses what would take the project over any of its limits; checks
     /// only the resources asked for, and reads nothing when they are all
     /// unlimited.
     pub async fn within_quota(&self, project_id: &str, wants: &[(Resource, i64)]) -> ControlResult<()> {
         let limits = self.quotas(project_id).await?;
+        self.check_limits(project_id, &limits, wants).await
+    }
+
+    async fn check_limits(&self, project_id: &str, limits: &QuotaSet, wants: &[(Resource, i64)]) -> ControlResult<()> {
         let limited: Vec<(Resource, i64)> = wants
             .iter()
             .copied()
@@ -119,7 +144,7 @@ impl Service {
     }
 
     /// The lock a project's quota check and its write hold together.
-    pub async fn quota_guard(&self, project_id: &str) -> tokio::sync::MutexGuard<'_, ()> {
+    async fn quota_guard(&self, project_id: &str) -> tokio::sync::MutexGuard<'_, ()> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         project_id.hash(&mut h);

@@ -74,8 +74,8 @@ impl Service {
                 "Invalid input for name. Reason: longer than 255 characters.",
             ));
         }
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(&caller.project_id, &[(Resource::SecurityGroups, 1)])
+        let _quota = self
+            .reserve_quota(&caller.project_id, &[(Resource::SecurityGroups, 1)])
             .await?;
         let now = Utc::now();
         let g = SecurityGroup {
@@ -171,8 +171,8 @@ impl Service {
             self.own_group(caller, remote).await?;
         }
         let r = checked_rule(&g, new)?;
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(&caller.project_id, &[(Resource::SecurityGroupRules, 1)])
+        let _quota = self
+            .reserve_quota(&caller.project_id, &[(Resource::SecurityGroupRules, 1)])
             .await?;
         if !self.store.create_rule(&r).await? {
             let same = self.store.rules_of(&g.id).await?;

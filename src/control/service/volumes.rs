@@ -155,15 +155,15 @@ impl Service {
         };
         let job_id = parent.id.clone();
         jobs.insert(0, parent);
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(
-            &caller.project_id,
-            &[
-                (Resource::Volumes, count as i64),
-                (Resource::Gigabytes, count as i64 * new.size_gb),
-            ],
-        )
-        .await?;
+        let _quota = self
+            .reserve_quota(
+                &caller.project_id,
+                &[
+                    (Resource::Volumes, count as i64),
+                    (Resource::Gigabytes, count as i64 * new.size_gb),
+                ],
+            )
+            .await?;
         self.store.create_volumes(&volumes, &jobs).await?;
         Ok(VolumesMade { job_id, volumes })
     }
@@ -209,8 +209,8 @@ impl Service {
         request_id: &str,
     ) -> ControlResult<(String, Volume)> {
         let grows = self.volume(caller, id).await?.size_gb;
-        let _quota = self.quota_guard(&caller.project_id).await;
-        self.within_quota(&caller.project_id, &[(Resource::Gigabytes, new_size_gb - grows)])
+        let _quota = self
+            .reserve_quota(&caller.project_id, &[(Resource::Gigabytes, new_size_gb - grows)])
             .await?;
         let v = self
             .change_volume(caller, id, |v| {
