@@ -8,7 +8,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{admin_token, call, delete, get, kit, post, token_for, with_microversion, Kit};
+use common::{admin_token, call, delete, get, kit, post, put_json, token_for, with_microversion, Kit};
 use ecsd::driver::faults::FaultInjection;
 use serde_json::{json, Value};
 
@@ -321,14 +321,6 @@ async fn ims_read_only_access_lists_and_is_refused_captures() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(r.body.to_string().contains("ecs:servers:createImage"), "{}", r.body);
-}
-
-fn put_json(path: &str, token: &str, body: &Value) -> Request<Body> {
-    Request::put(path)
-        .header("x-auth-token", token)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
 }
 
 #[tokio::test]

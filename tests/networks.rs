@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{admin_token, call, delete, get, kit, post, token_for, user_token};
+use common::{admin_token, call, delete, get, kit, post, put, token_for, user_token};
 use ecsd::domain::DEFAULT_SUBNET_ID;
 use serde_json::Value;
 
@@ -350,14 +350,6 @@ async fn an_elastic_ip_is_a_floating_ip_bound_and_released_the_huawei_way() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.body);
         assert!(r.body["code"].as_str().unwrap().starts_with("VPC."), "{}", r.body);
     }
-}
-
-fn put(path: &str, token: &str, body: &str) -> axum::http::Request<axum::body::Body> {
-    axum::http::Request::put(path)
-        .header("x-auth-token", token)
-        .header("content-type", "application/json")
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap()
 }
 
 #[tokio::test]

@@ -6,24 +6,15 @@
 
 mod common;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::{admin_token, call, delete, get, kit_file, post, Kit};
+use axum::http::StatusCode;
+use common::{admin_token, call, delete, get, kit_file, post, put_json as put, Kit};
 use ecsd::app::config::FileConfig;
 use ecsd::control::authz::EnforcementMode;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// A kit on the region's stock defaults (no `[quotas]` in the file).
 async fn stock() -> Kit {
     kit_file(EnforcementMode::Enforce, 0, FileConfig::default()).await
-}
-
-fn put(path: &str, token: &str, body: &Value) -> Request<Body> {
-    Request::put(path)
-        .header("x-auth-token", token)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap()
 }
 
 fn nova_server(name: &str, flavor: &str) -> String {

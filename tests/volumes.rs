@@ -6,7 +6,7 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{admin_token, call, delete, get, kit, post, with_microversion, Kit};
+use common::{admin_token, call, delete, get, kit, post, put, with_microversion, Kit};
 use serde_json::{json, Value};
 
 async fn cinder_volume(k: &Kit, token: &str, size: i64) -> String {
@@ -24,14 +24,6 @@ async fn cinder_status(k: &Kit, token: &str, id: &str) -> Value {
 
 fn attach_body(volume: &str) -> String {
     json!({"volumeAttachment": {"volumeId": volume}}).to_string()
-}
-
-fn put(path: &str, token: &str, body: &str) -> axum::http::Request<axum::body::Body> {
-    axum::http::Request::put(path)
-        .header("x-auth-token", token)
-        .header("content-type", "application/json")
-        .body(axum::body::Body::from(body.to_string()))
-        .unwrap()
 }
 
 #[tokio::test]

@@ -261,6 +261,15 @@ def _sdk_client(client_class, credentials, endpoint: str):
             .with_endpoint(endpoint).build())
 
 
+def huawei_client(client_class, creds: dict):
+    """Any Huawei service's SDK client, AK/SK signed for the suite's project."""
+    from huaweicloudsdkcore.auth.credentials import BasicCredentials
+
+    return _sdk_client(client_class, BasicCredentials(creds["HUAWEICLOUD_SDK_AK"], creds["HUAWEICLOUD_SDK_SK"],
+                                                      creds["HUAWEICLOUD_SDK_PROJECT_ID"]),
+                       creds["ECSD_ENDPOINT"])
+
+
 def make_hw_client(endpoint: str, ak: str, sk: str, project_id: str):
     """An ECS client, AK/SK signed for a project."""
     from huaweicloudsdkcore.auth.credentials import BasicCredentials

@@ -11,19 +11,11 @@ import uuid
 
 import pytest
 
-from conftest import AZ, GOOD_PASS, _sdk_client, hw_error, hw_wait_status, job_ok, nova_wait, wait_job
+from conftest import AZ, GOOD_PASS, huawei_client, hw_error, hw_wait_status, job_ok, nova_wait, wait_job
 
 
 def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
-
-
-def _client(cls, creds):
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
-
-    return _sdk_client(cls, BasicCredentials(creds["HUAWEICLOUD_SDK_AK"], creds["HUAWEICLOUD_SDK_SK"],
-                                             creds["HUAWEICLOUD_SDK_PROJECT_ID"]),
-                       creds["ECSD_ENDPOINT"])
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +25,8 @@ def clients(creds):
     from huaweicloudsdkims.v2 import ImsClient
     from huaweicloudsdkvpc.v2 import VpcClient
 
-    return {"vpc": _client(VpcClient, creds), "evs": _client(EvsClient, creds),
-            "eip": _client(EipClient, creds), "ims": _client(ImsClient, creds)}
+    return {"vpc": huawei_client(VpcClient, creds), "evs": huawei_client(EvsClient, creds),
+            "eip": huawei_client(EipClient, creds), "ims": huawei_client(ImsClient, creds)}
 
 
 def test_a_whole_huawei_workflow(clients, hw, conn):

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from conftest import GOOD_PASS, _sdk_client, hw_error, hw_wait_status, job_ok, nova_wait
+from conftest import GOOD_PASS, huawei_client, hw_error, hw_wait_status, job_ok, nova_wait
 
 
 def _name(prefix: str) -> str:
@@ -18,13 +18,9 @@ def _name(prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def ims(creds):
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkims.v2 import ImsClient
 
-    return _sdk_client(ImsClient, BasicCredentials(creds["HUAWEICLOUD_SDK_AK"],
-                                                   creds["HUAWEICLOUD_SDK_SK"],
-                                                   creds["HUAWEICLOUD_SDK_PROJECT_ID"]),
-                       creds["ECSD_ENDPOINT"])
+    return huawei_client(ImsClient, creds)
 
 
 def test_openstacksdk_server_image_boots_a_new_server(conn, nova_servers):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import _sdk_client, hw_error
+from conftest import huawei_client, hw_error
 
 
 def test_openstack_cli_limits_and_quota_show(cli, creds):
@@ -52,13 +52,6 @@ def test_openstacksdk_quota_sets(conn, creds):
     assert compute.instances == 200 and compute.cores == 400
 
 
-def _client(cls, creds):
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
-
-    return _sdk_client(cls, BasicCredentials(creds["HUAWEICLOUD_SDK_AK"], creds["HUAWEICLOUD_SDK_SK"],
-                                             creds["HUAWEICLOUD_SDK_PROJECT_ID"]), creds["ECSD_ENDPOINT"])
-
-
 def test_huawei_limits_and_quotas(hw, creds):
     from huaweicloudsdkecs.v2 import model as em
     from huaweicloudsdkevs.v2 import EvsClient, model as dm
@@ -67,11 +60,11 @@ def test_huawei_limits_and_quotas(hw, creds):
     absolute = hw.show_server_limits(em.ShowServerLimitsRequest()).absolute
     assert absolute.max_total_instances == 200 and absolute.max_total_cores == 400
     assert absolute.total_instances_used >= 0 and absolute.max_total_floating_ips == 200
-    vpc = _client(VpcClient, creds)
+    vpc = huawei_client(VpcClient, creds)
     resources = vpc.show_quota(vm.ShowQuotaRequest(type="securityGroup")).quotas.resources
     assert [(r.type, r.quota) for r in resources] == [("securityGroup", 200)]
     assert resources[0].used >= 1, "the default group counts"
-    evs = _client(EvsClient, creds)
+    evs = huawei_client(EvsClient, creds)
     project = creds["HUAWEICLOUD_SDK_PROJECT_ID"]
     qs = evs.cinder_list_quotas(dm.CinderListQuotasRequest(target_project_id=project, usage="True")).quota_set
     assert qs.volumes.limit == 500 and qs.gigabytes.limit == 50000

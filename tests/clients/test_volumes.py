@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from conftest import AZ, _sdk_client, hw_error, job_ok
+from conftest import AZ, huawei_client, hw_error, job_ok
 
 
 def _name(prefix: str) -> str:
@@ -17,13 +17,9 @@ def _name(prefix: str) -> str:
 
 @pytest.fixture(scope="module")
 def evs(creds):
-    from huaweicloudsdkcore.auth.credentials import BasicCredentials
     from huaweicloudsdkevs.v2 import EvsClient
 
-    return _sdk_client(EvsClient, BasicCredentials(creds["HUAWEICLOUD_SDK_AK"],
-                                                   creds["HUAWEICLOUD_SDK_SK"],
-                                                   creds["HUAWEICLOUD_SDK_PROJECT_ID"]),
-                       creds["ECSD_ENDPOINT"])
+    return huawei_client(EvsClient, creds)
 
 
 def _evs_job(evs, job_id: str):

@@ -300,6 +300,19 @@ pub fn post(path: &str, token: &str, body: &str) -> Request<Body> {
         .unwrap()
 }
 
+pub fn put(path: &str, token: &str, body: &str) -> Request<Body> {
+    Request::put(path)
+        .header("x-auth-token", token)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// A PUT of a JSON value.
+pub fn put_json(path: &str, token: &str, body: &Value) -> Request<Body> {
+    put(path, token, &body.to_string())
+}
+
 /// The request with an `OpenStack-API-Version` header, e.g. `compute 2.73`.
 pub fn with_microversion(mut req: Request<Body>, version: &str) -> Request<Body> {
     req.headers_mut()

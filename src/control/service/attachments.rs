@@ -7,6 +7,7 @@
 
 use chrono::Utc;
 
+use super::interfaces::JobOrigin;
 use super::Service;
 use crate::catalog::{self, OpId};
 use crate::domain::{Caller, ControlError, ControlResult, InstanceActionEvent, JobStatus, Server, Volume};
@@ -196,18 +197,11 @@ impl Service {
         request_id: &str,
     ) -> ControlResult<String> {
         let params = serde_json::json!({ "volume_id": volume.id });
-        let mut job = self.new_job(caller, row, Some(&server.id), None, params, request_id)?;
-        job.status = JobStatus::Success;
-        job.end_time = Some(Utc::now());
-        let action = self.new_action(caller, row, &server.id, request_id).map(|mut a| {
-            let event = if row.instance_action == Some("detach_volume") {
-                "compute_detach_volume"
-            } else {
-                "compute_attach_volume"
-            };
-            a.events.push(InstanceActionEvent::started(event).finished("Success"));
-            a
-        });
+        let origin = JobOrigin {
+            request_id,
+            parent: None,
+        };
+        let (job, action) = self.finished_change(caller, row, &server.id, params, origin)?;
         let change = AttachmentChange {
             server_id: server.id.clone(),
             server_generation: server.generation,
@@ -219,15 +213,39 @@ impl Service {
         };
         match self.store.change_attachment(&change).await? {
             AttachmentOutcome::Written => Ok(change.job.id),
-            AttachmentOutcome::ServerChanged => Err(ControlError::Conflict {
-                code: "Ecs.0603",
-                message: format!(
-                    "Another operation on instance {} is in progress; try again later.",
-                    server.id
-                ),
-            }),
+            AttachmentOutcome::ServerChanged => Err(server_busy(&server.id)),
             AttachmentOutcome::VolumeChanged => Err(not_available(was)),
         }
+    }
+
+    /// What a change to what a server holds is recorded with: its job,
+    /// finished, and its instance action with the one event
+    /// `compute_<action>` (Nova's names: `compute_attach_volume`...).
+    pub(super) fn finished_change(
+        &self,
+        caller: &Caller,
+        row: &'static catalog::Operation,
+        server_id: &str,
+        params: serde_json::Value,
+        origin: JobOrigin<'_>,
+    ) -> ControlResult<(crate::domain::Job, Option<crate::domain::InstanceAction>)> {
+        let mut job = self.new_job(caller, row, Some(server_id), origin.parent, params, origin.request_id)?;
+        job.status = JobStatus::Success;
+        job.end_time = Some(Utc::now());
+        let action = self.new_action(caller, row, server_id, origin.request_id).map(|mut a| {
+            let event = format!("compute_{}", row.instance_action.unwrap_or_default());
+            a.events.push(InstanceActionEvent::started(&event).finished("Success"));
+            a
+        });
+        Ok((job, action))
+    }
+}
+
+/// Another operation claimed the server between admission and the write.
+pub(super) fn server_busy(server_id: &str) -> ControlError {
+    ControlError::Conflict {
+        code: "Ecs.0603",
+        message: format!("Another operation on instance {server_id} is in progress; try again later."),
     }
 }
 

@@ -10,7 +10,7 @@ use chrono::Utc;
 use super::Service;
 use crate::catalog::{self, OpId};
 use crate::domain::vpc;
-use crate::domain::{Caller, ControlError, ControlResult, InstanceActionEvent, JobStatus, Port, Server};
+use crate::domain::{Caller, ControlError, ControlResult, JobStatus, Port, Server};
 use crate::store::{AttachmentOutcome, BindingChange};
 
 /// What an attach asks for: a port made first, or a network (with
@@ -185,20 +185,7 @@ impl Service {
         origin: JobOrigin<'_>,
     ) -> ControlResult<String> {
         let params = serde_json::json!({ "nic_id": port.id });
-        let mut job = self.new_job(caller, row, Some(&server.id), origin.parent, params, origin.request_id)?;
-        job.status = JobStatus::Success;
-        job.end_time = Some(Utc::now());
-        let action = self
-            .new_action(caller, row, &server.id, origin.request_id)
-            .map(|mut a| {
-                let event = if expected_server.is_some() {
-                    "compute_detach_interface"
-                } else {
-                    "compute_attach_interface"
-                };
-                a.events.push(InstanceActionEvent::started(event).finished("Success"));
-                a
-            });
+        let (job, action) = self.finished_change(caller, row, &server.id, params, origin)?;
         let port_id = port.id.clone();
         let change = BindingChange {
             server_id: server.id.clone(),
@@ -210,13 +197,7 @@ impl Service {
         };
         match self.store.change_port_binding(&change).await? {
             AttachmentOutcome::Written => Ok(change.job.id),
-            AttachmentOutcome::ServerChanged => Err(ControlError::Conflict {
-                code: "Ecs.0603",
-                message: format!(
-                    "Another operation on instance {} is in progress; try again later.",
-                    server.id
-                ),
-            }),
+            AttachmentOutcome::ServerChanged => Err(super::attachments::server_busy(&server.id)),
             AttachmentOutcome::VolumeChanged => Err(vpc::port_in_use(&port_id)),
         }
     }
