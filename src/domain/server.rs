@@ -436,6 +436,57 @@ pub struct ServerFilter {
     pub changes_since: Option<DateTime<Utc>>,
 }
 
+impl ServerFilter {
+    /// Whether a server (with its ports, for the address filter) passes
+    /// every filter given.
+    pub fn admits(&self, s: &Server, ports: &[Port]) -> bool {
+        let f = self;
+        if !f.ids.is_empty() && !f.ids.iter().any(|id| id == &s.id) {
+            return false;
+        }
+        if let Some(n) = &f.name_contains {
+            if !s.name.contains(n.as_str()) {
+                return false;
+            }
+        }
+        if let Some(n) = &f.name_exact {
+            if &s.name != n {
+                return false;
+            }
+        }
+        if !f.statuses.is_empty() && !f.statuses.contains(&s.status()) {
+            return false;
+        }
+        if let Some(fl) = &f.flavor_id {
+            if &s.flavor_id != fl {
+                return false;
+            }
+        }
+        if let Some(im) = &f.image_id {
+            if &s.image_id != im {
+                return false;
+            }
+        }
+        if !f.tags_all.iter().all(|t| s.tags.contains(t)) {
+            return false;
+        }
+        if f.not_tags.iter().any(|t| s.tags.contains(t)) {
+            return false;
+        }
+        if let Some(ip) = &f.ip_contains {
+            if !ports.iter().any(|p| p.ip_address.contains(ip.as_str())) {
+                return false;
+            }
+        }
+        if let Some(since) = f.changes_since {
+            if s.updated < since {
+                return false;
+            }
+        }
+        true
+    }
+}
+
 /// One page of results: `limit` items after `marker_seq` (or skipping `offset`).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Page {

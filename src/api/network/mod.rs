@@ -5,6 +5,7 @@
 
 mod eip;
 pub mod neutron;
+mod neutron_bodies;
 mod neutron_views;
 pub mod vpc;
 mod vpc_v3;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use super::neutron::{fixed_ip, neutron_address_errors, new_rule, strings};
+use super::neutron_bodies::{fixed_ip, neutron_address_errors, new_rule, strings};
 use super::neutron_views::{port_view, rule_view as neutron_rule_view};
 use super::{filtered, flag, known_keys, no_content, ok, page, required, stamp, text, wrapped};
 use crate::api::{ApiResult, AppState, Req};

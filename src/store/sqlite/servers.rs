@@ -200,52 +200,6 @@ pub(super) fn write_port(c: &Connection, p: &Port, doc: &str) -> DbResult<()> {
     Ok(())
 }
 
-fn matches(s: &Server, f: &ServerFilter, ports: &[Port]) -> bool {
-    if !f.ids.is_empty() && !f.ids.iter().any(|id| id == &s.id) {
-        return false;
-    }
-    if let Some(n) = &f.name_contains {
-        if !s.name.contains(n.as_str()) {
-            return false;
-        }
-    }
-    if let Some(n) = &f.name_exact {
-        if &s.name != n {
-            return false;
-        }
-    }
-    if !f.statuses.is_empty() && !f.statuses.contains(&s.status()) {
-        return false;
-    }
-    if let Some(fl) = &f.flavor_id {
-        if &s.flavor_id != fl {
-            return false;
-        }
-    }
-    if let Some(im) = &f.image_id {
-        if &s.image_id != im {
-            return false;
-        }
-    }
-    if !f.tags_all.iter().all(|t| s.tags.contains(t)) {
-        return false;
-    }
-    if f.not_tags.iter().any(|t| s.tags.contains(t)) {
-        return false;
-    }
-    if let Some(ip) = &f.ip_contains {
-        if !ports.iter().any(|p| p.ip_address.contains(ip.as_str())) {
-            return false;
-        }
-    }
-    if let Some(since) = f.changes_since {
-        if s.updated < since {
-            return false;
-        }
-    }
-    true
-}
-
 /// Binds a port no server holds to the one `p` names; refused (nothing is
 /// written) when another server took it first.
 fn bind_port(c: &Connection, p: &Port, doc: &str) -> DbResult<()> {
@@ -341,7 +295,7 @@ impl ServerStore for SqliteStore {
                     Some(_) => docs_on(c, PORTS_OF, &s.id)?,
                     None => Vec::new(),
                 };
-                if !matches(&s, &filter, &ports) {
+                if !filter.admits(&s, &ports) {
                     continue;
                 }
                 total += 1;
