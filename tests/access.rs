@@ -46,6 +46,7 @@ impl Fill {
             .replace("{project}", "fedcba9876543210fedcba9876543210")
             .replace("{domain}", &self.domain)
             .replace("{access}", "AKNOSUCHKEY0000000")
+            .replace("{key}", "k")
     }
 
     /// A body that passes the dialect's own checks, so the call reaches its
@@ -86,6 +87,11 @@ impl Fill {
             }})),
             "ecs.deleteServers" => Some(json!({"servers": [{"id": self.server}]})),
             "ecs.migrate" => Some(json!({"migrate": null})),
+            "nova.update" | "ecs.updateServer" => Some(json!({"server": {"name": "renamed"}})),
+            "nova.metadata.merge" | "nova.metadata.replace" | "ecs.updateServerMetadata" => {
+                Some(json!({"metadata": {"k": "v"}}))
+            }
+            "nova.metadata.set" => Some(json!({"meta": {"k": "v"}})),
             "ims.cloudimages.createFromServer" => Some(json!({"name": "snap", "instance_id": self.server})),
             "ecs.batchAddServerNics" => Some(json!({"nics": [{"subnet_id": ecsd::domain::DEFAULT_SUBNET_ID}]})),
             "ecs.batchDeleteServerNics" => Some(json!({"nics": [{"id": "33333333-3333-3333-3333-333333333333"}]})),

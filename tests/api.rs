@@ -333,6 +333,9 @@ fn bodies_for(endpoint: ecsd::catalog::Endpoint, server: &str) -> Vec<Value> {
             json!({"reboot": {"servers": [{"id": server}], "type": "SOFT"}}),
         ],
         E::HwDelete => vec![json!({"servers": [{"id": server}]})],
+        E::NovaServer | E::HwUpdate => vec![json!({"server": {"name": "renamed"}})],
+        E::NovaMetadata | E::HwMetadata => vec![json!({"metadata": {"k": "v"}})],
+        E::NovaMetadataItem => vec![json!({"meta": {"k": "v"}})],
         E::HwNics => vec![json!({"nics": [{"subnet_id": ecsd::domain::DEFAULT_SUBNET_ID}]})],
         E::HwNicsDelete => vec![json!({"nics": [{"id": "33333333-3333-3333-3333-333333333333"}]})],
         E::NovaInterfaces => vec![json!({"interfaceAttachment": {"net_id": ecsd::domain::DEFAULT_SUBNET_ID}})],
@@ -371,12 +374,17 @@ async fn every_server_api_answers_404_for_another_projects_or_accounts_server() 
                     .path
                     .replace("{project_id}", &p2.id)
                     .replace("{server_id}", &s.id)
-                    .replace("{request_id}", "req-00000000-0000-0000-0000-000000000000");
+                    .replace("{request_id}", "req-00000000-0000-0000-0000-000000000000")
+                    .replace("{key}", "k");
                 for body in bodies_for(route.endpoint, &s.id) {
                     let req = match route.method {
                         "GET" => get(&path, t2),
                         "DELETE" => delete(&path, t2),
-                        _ => post(&path, t2, &body.to_string()),
+                        method => {
+                            let mut r = post(&path, t2, &body.to_string());
+                            *r.method_mut() = method.parse().unwrap();
+                            r
+                        }
                     };
                     let r = call(&k, req).await;
                     assert_eq!(

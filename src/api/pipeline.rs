@@ -235,7 +235,7 @@ fn dialect_of(endpoint: Endpoint) -> Dialect {
     match endpoint {
         HwCreate | HwListDetail | HwShow | HwDelete | HwBatchAction | HwFlavors | HwResizeFlavors | HwChangeOs
         | HwReinstallOs | HwResize | HwMigrate | HwJob | HwAttachVolume | HwDetachVolume | HwBlockDevices
-        | HwBlockDevice | HwLimits | HwInterfaces | HwNics | HwNicsDelete => Dialect::Huawei,
+        | HwBlockDevice | HwLimits | HwInterfaces | HwNics | HwNicsDelete | HwUpdate | HwMetadata => Dialect::Huawei,
         GlanceImages | GlanceImage | GlanceMembers | GlanceMember => Dialect::Glance,
         ImsImages | ImsImage | ImsCreate => Dialect::Ims,
         Neutron => Dialect::Neutron,

@@ -496,4 +496,52 @@ pub(super) const ROWS: &[Operation] = &[
             "detach_interface",
         )
     },
+    // ---- the server's own record: name, description, metadata ----
+    Operation {
+        instance_authz: true,
+        ..row(
+            OpId::HwUpdateServer,
+            "Change a server's name, description or hostname",
+            routes!(Endpoint::HwUpdate; "PUT" "/v1/{project_id}/cloudservers/{server_id}"),
+            &["ecs:cloudServers:updateServer"],
+        )
+    },
+    Operation {
+        instance_authz: true,
+        ..metadata_row(
+            OpId::HwUpdateMetadata,
+            "Add or change a server's metadata",
+            routes!(Endpoint::HwMetadata; "POST" "/v1/{project_id}/cloudservers/{server_id}/metadata"),
+            &["ecs:cloudServers:updateMetadata"],
+        )
+    },
+    Operation {
+        instance_authz: true,
+        ..metadata_row(
+            OpId::HwDeleteMetadata,
+            "Delete one of a server's metadata items",
+            routes!(Endpoint::HwMetadata; "DELETE" "/v1/{project_id}/cloudservers/{server_id}/metadata/{key}"),
+            &["ecs:cloudServers:deleteMetadata"],
+        )
+    },
 ];
+
+/// A change to a server's metadata: the server active or stopped, not
+/// locked (Nova's and Huawei's rule); no job.
+pub(super) const fn metadata_row(
+    id: OpId,
+    summary: &'static str,
+    routes: &'static [Route],
+    actions: &'static [&'static str],
+) -> Operation {
+    Operation {
+        states: Some(StateRule {
+            vm_states: &[VmState::Active, VmState::Stopped],
+            task_states: IDLE,
+            needs_launched: false,
+        }),
+        lock: LockRule::Checked,
+        conflict_name: "update_metadata",
+        ..row(id, summary, routes, actions)
+    }
+}

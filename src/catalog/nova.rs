@@ -1,7 +1,7 @@
 //! OpenStack Nova (`/v2`, `/v2.1`): the seed's rows 5-10 and their
 //! siblings, the server lifecycle, instance actions and flavors.
 
-use super::huawei::{attachment, change, ANY_LIVE, HARD_REBOOT_TASKS};
+use super::huawei::{attachment, change, metadata_row, ANY_LIVE, HARD_REBOOT_TASKS};
 use super::{administrator, route, row, Endpoint, OpId, Operation, Route, Selector, StateRule, Workflow, IDLE};
 use crate::domain::{TaskState, VmState};
 
@@ -506,6 +506,51 @@ pub(super) const ROWS: &[Operation] = &[
         OpId::NovaQuotaDelete,
         "Revert a project's quotas to the defaults (native)",
         QUOTA_DELETE,
+    ),
+    // ---- the server's own record ----
+    // Reads take `ecs:servers:get`, writes `ecs:servers:update` with it
+    // (UNCONFIRMED for the metadata calls, which no published table names).
+    row(
+        OpId::NovaUpdate,
+        "Change a server's name or description (native)",
+        nova_routes!("PUT" "/servers/{server_id}" => Endpoint::NovaServer),
+        &["ecs:servers:update", "ecs:servers:get"],
+    ),
+    row(
+        OpId::NovaMetadataList,
+        "Show a server's metadata (native)",
+        nova_routes!("GET" "/servers/{server_id}/metadata" => Endpoint::NovaMetadata),
+        &["ecs:servers:get"],
+    ),
+    row(
+        OpId::NovaMetadataShow,
+        "Show one metadata item (native)",
+        nova_routes!("GET" "/servers/{server_id}/metadata/{key}" => Endpoint::NovaMetadataItem),
+        &["ecs:servers:get"],
+    ),
+    metadata_row(
+        OpId::NovaMetadataMerge,
+        "Add or change metadata items (native)",
+        nova_routes!("POST" "/servers/{server_id}/metadata" => Endpoint::NovaMetadata),
+        &["ecs:servers:update", "ecs:servers:get"],
+    ),
+    metadata_row(
+        OpId::NovaMetadataReplace,
+        "Replace all metadata (native)",
+        nova_routes!("PUT" "/servers/{server_id}/metadata" => Endpoint::NovaMetadata),
+        &["ecs:servers:update", "ecs:servers:get"],
+    ),
+    metadata_row(
+        OpId::NovaMetadataSet,
+        "Set one metadata item (native)",
+        nova_routes!("PUT" "/servers/{server_id}/metadata/{key}" => Endpoint::NovaMetadataItem),
+        &["ecs:servers:update", "ecs:servers:get"],
+    ),
+    metadata_row(
+        OpId::NovaMetadataDelete,
+        "Delete one metadata item (native)",
+        nova_routes!("DELETE" "/servers/{server_id}/metadata/{key}" => Endpoint::NovaMetadataItem),
+        &["ecs:servers:update", "ecs:servers:get"],
     ),
 ];
 

@@ -59,6 +59,9 @@ op_ids! {
     HwListInterfaces = "ecs.listServerInterfaces",
     HwAddNics = "ecs.batchAddServerNics",
     HwDeleteNics = "ecs.batchDeleteServerNics",
+    HwUpdateServer = "ecs.updateServer",
+    HwUpdateMetadata = "ecs.updateServerMetadata",
+    HwDeleteMetadata = "ecs.deleteServerMetadata",
     // ---- Nova ----
     NovaStart = "nova.start",
     NovaStop = "nova.stop",
@@ -92,6 +95,13 @@ op_ids! {
     NovaQuotaDefaults = "nova.quotaSets.defaults",
     NovaQuotaUpdate = "nova.quotaSets.update",
     NovaQuotaDelete = "nova.quotaSets.delete",
+    NovaUpdate = "nova.update",
+    NovaMetadataList = "nova.metadata.list",
+    NovaMetadataShow = "nova.metadata.show",
+    NovaMetadataMerge = "nova.metadata.merge",
+    NovaMetadataReplace = "nova.metadata.replace",
+    NovaMetadataSet = "nova.metadata.set",
+    NovaMetadataDelete = "nova.metadata.delete",
     // ---- images ----
     ImageList = "ims.images.list",
     ImageShow = "ims.images.get",

@@ -4,6 +4,7 @@
 mod actions;
 mod flavors;
 mod jobs;
+mod metadata;
 mod nics;
 mod servers;
 mod views;
@@ -38,6 +39,9 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         Endpoint::HwResizeFlavors => flavors::resize_flavors(st, req).await,
         Endpoint::HwJob => jobs::job(st, req).await,
         Endpoint::HwLimits => super::quotas::huawei_limits(st, req).await,
+        Endpoint::HwUpdate => metadata::update(st, req).await,
+        Endpoint::HwMetadata if req.method == axum::http::Method::DELETE => metadata::delete_metadata(st, req).await,
+        Endpoint::HwMetadata => metadata::update_metadata(st, req).await,
         Endpoint::HwInterfaces => nics::list(st, req).await,
         Endpoint::HwNics => nics::add(st, req).await,
         Endpoint::HwNicsDelete => nics::delete(st, req).await,

@@ -6,6 +6,7 @@ mod actions;
 mod flavors;
 mod instance_actions;
 mod interfaces;
+mod metadata;
 mod server_body;
 mod servers;
 mod views;
@@ -32,6 +33,13 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         (Endpoint::NovaServers, _) => servers::list(st, req, false).await,
         (Endpoint::NovaServersDetail, _) => servers::list(st, req, true).await,
         (Endpoint::NovaServer, &Method::DELETE) => servers::delete(st, req).await,
+        (Endpoint::NovaServer, &Method::PUT) => metadata::update(st, req).await,
+        (Endpoint::NovaMetadata, &Method::POST) => metadata::write(st, req, false).await,
+        (Endpoint::NovaMetadata, &Method::PUT) => metadata::write(st, req, true).await,
+        (Endpoint::NovaMetadata, _) => metadata::list(st, req).await,
+        (Endpoint::NovaMetadataItem, &Method::PUT) => metadata::set(st, req).await,
+        (Endpoint::NovaMetadataItem, &Method::DELETE) => metadata::delete(st, req).await,
+        (Endpoint::NovaMetadataItem, _) => metadata::show(st, req).await,
         (Endpoint::NovaServer, _) => servers::show(st, req).await,
         (Endpoint::NovaServerAction, _) => actions::action(st, req).await,
         (Endpoint::NovaInstanceActions, _) => instance_actions::list(st, req).await,

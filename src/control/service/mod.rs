@@ -14,6 +14,7 @@ mod ports;
 mod quotas;
 mod reads;
 mod security_groups;
+mod server_record;
 mod volumes;
 
 use std::sync::Arc;
@@ -38,6 +39,7 @@ pub use networks::{NetworkChange, NewNetwork, NewSubnet, NewVpc, SubnetChange, V
 pub use ports::NewPortSpec;
 pub use quotas::{quota_locks, QuotaLocks, QUOTA_LOCKS};
 pub use security_groups::{NewRule, DEFAULT_GROUP};
+pub use server_record::{MetadataChange, RecordChange, MAX_METADATA_ITEMS};
 pub use volumes::{NewVolume, VolumesMade, MAX_VOLUME_COUNT, MAX_VOLUME_GB, VOLUME_TYPES};
 
 pub struct Service {

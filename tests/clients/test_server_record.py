@@ -1,0 +1,50 @@
+"""A server's own record through the real clients: the `openstack` CLI's `server set` and
+`server unset`, openstacksdk's update and metadata calls, and the Huawei ECS SDK's update and
+metadata APIs.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+
+def test_openstack_cli_server_set_and_unset(cli, nova_servers):
+    server = nova_servers()
+    name = f"renamed-{uuid.uuid4().hex[:6]}"
+    cli.run("server", "set", "--name", name, "--property", "role=web", "--property", "tier=1",
+            "--description", "front end", server.id)
+    shown = cli.show(server.id)
+    assert shown["name"] == name and shown["description"] == "front end", shown
+    # Beside ecsd's own keys (image_name, metering.*...), which a create sets.
+    props = shown["properties"]
+    assert (props["role"], props["tier"]) == ("web", "1"), props
+    cli.run("server", "unset", "--property", "tier", server.id)
+    props = cli.show(server.id)["properties"]
+    assert props["role"] == "web" and "tier" not in props, props
+
+
+def test_openstacksdk_metadata(conn, nova_servers):
+    server = nova_servers()
+    conn.compute.set_server_metadata(server, owner="ci", stage="test")
+    md = conn.compute.get_server_metadata(server).metadata
+    assert (md["owner"], md["stage"]) == ("ci", "test"), md
+    conn.compute.delete_server_metadata(server, ["stage"])
+    md = conn.compute.get_server_metadata(server).metadata
+    assert md["owner"] == "ci" and "stage" not in md, md
+    updated = conn.compute.update_server(server, name="sdk-renamed")
+    assert updated.name == "sdk-renamed"
+
+
+def test_huawei_sdk_updates_the_server_and_its_metadata(hw, hw_servers):
+    from huaweicloudsdkecs.v2 import model as m
+
+    (sid,) = hw_servers("hw-record")
+    r = hw.update_server(m.UpdateServerRequest(server_id=sid, body=m.UpdateServerRequestBody(
+        server=m.UpdateServerOption(name="hw-renamed", description="db primary"))))
+    assert r.server.name == "hw-renamed" and r.server.description == "db primary"
+    r = hw.update_server_metadata(m.UpdateServerMetadataRequest(server_id=sid, body=m.UpdateServerMetadataRequestBody(
+        metadata={"env": "prod", "owner": "ops"})))
+    assert (r.metadata["env"], r.metadata["owner"]) == ("prod", "ops"), r.metadata
+    hw.delete_server_metadata(m.DeleteServerMetadataRequest(server_id=sid, key="owner"))
+    shown = hw.show_server(m.ShowServerRequest(server_id=sid)).server
+    assert shown.metadata.get("env") == "prod" and "owner" not in shown.metadata
