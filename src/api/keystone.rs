@@ -228,6 +228,22 @@ pub(super) async fn validate(State(st): State<Arc<AppState>>, q: Query<TokenQuer
     }
 }
 
+/// `DELETE /v3/auth/tokens`: 204, after which the token no longer
+/// validates (404 for a token that does not).
+pub(super) async fn revoke(State(st): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let get = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (Some(caller_token), Some(subject)) = (get("x-auth-token"), get("x-subject-token")) else {
+        return super::auth::keystone_unauthorized(&st);
+    };
+    let Ok(caller) = st.identity.validate(&caller_token).await else {
+        return super::auth::keystone_unauthorized(&st);
+    };
+    match st.identity.revoke_token(&caller, &subject).await {
+        Ok(()) => add_request_id(StatusCode::NO_CONTENT.into_response()),
+        Err(e) => errors::keystone(&e),
+    }
+}
+
 pub(super) async fn check(State(st): State<Arc<AppState>>, q: Query<TokenQuery>, headers: HeaderMap) -> Response {
     let resp = validate(State(st), q, headers).await;
     let status = if resp.status() == StatusCode::OK {

@@ -62,6 +62,7 @@ fn method_router(op: &'static Operation, route: &Route) -> MethodRouter<Arc<AppS
         Endpoint::KeystoneIssueToken => on(filter, keystone::issue),
         Endpoint::KeystoneValidateToken => on(filter, keystone::validate),
         Endpoint::KeystoneCheckToken => on(filter, keystone::check),
+        Endpoint::KeystoneRevokeToken => on(filter, keystone::revoke),
         Endpoint::VersionsRoot => on(filter, versions::root),
         Endpoint::ComputeVersion21 => on(filter, versions::version_21),
         Endpoint::ComputeVersion20 => on(filter, versions::version_20),

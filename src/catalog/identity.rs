@@ -441,4 +441,9 @@ pub(super) const ROWS: &[Operation] = &[
         "Check a token (X-Auth-Token and X-Subject-Token)",
         &[at_endpoint("HEAD", "/v3/auth/tokens", Endpoint::KeystoneCheckToken)],
     ),
+    member(
+        OpId::KeystoneRevokeToken,
+        "Revoke a token: one's own, or any of the account's for its administrator",
+        &[at_endpoint("DELETE", "/v3/auth/tokens", Endpoint::KeystoneRevokeToken)],
+    ),
 ];

@@ -71,6 +71,8 @@ pub enum Endpoint {
     NovaQuotaSets,
     NovaMetadata,
     NovaMetadataItem,
+    NovaIps,
+    NovaZones,
     NovaImages,
     NovaImage,
     GlanceImages,
@@ -100,6 +102,7 @@ pub enum Endpoint {
     KeystoneIssueToken,
     KeystoneValidateToken,
     KeystoneCheckToken,
+    KeystoneRevokeToken,
     /// Version documents.
     VersionsRoot,
     ComputeVersion21,

@@ -552,6 +552,32 @@ pub(super) const ROWS: &[Operation] = &[
         nova_routes!("DELETE" "/servers/{server_id}/metadata/{key}" => Endpoint::NovaMetadataItem),
         &["ecs:servers:update", "ecs:servers:get"],
     ),
+    // ---- addresses and zones ----
+    row(
+        OpId::NovaListIps,
+        "List a server's addresses by network (native)",
+        nova_routes!("GET" "/servers/{server_id}/ips" => Endpoint::NovaIps),
+        &["ecs:servers:get"],
+    ),
+    row(
+        OpId::NovaShowIps,
+        "Show a server's addresses on one network (native)",
+        nova_routes!("GET" "/servers/{server_id}/ips/{network_label}" => Endpoint::NovaIps),
+        &["ecs:servers:get"],
+    ),
+    // Any member of the project may list the zones (UNCONFIRMED action-free).
+    row(
+        OpId::NovaAvailabilityZones,
+        "List availability zones (native)",
+        nova_routes!("GET" "/os-availability-zone" => Endpoint::NovaZones),
+        &[],
+    ),
+    // With the hosts: Nova keeps it for administrators.
+    administrator(
+        OpId::NovaAvailabilityZonesDetail,
+        "List availability zones with their hosts (native)",
+        nova_routes!("GET" "/os-availability-zone/detail" => Endpoint::NovaZones),
+    ),
 ];
 
 const QUOTA_SHOW: &[Route] = &[

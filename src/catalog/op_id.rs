@@ -102,6 +102,10 @@ op_ids! {
     NovaMetadataReplace = "nova.metadata.replace",
     NovaMetadataSet = "nova.metadata.set",
     NovaMetadataDelete = "nova.metadata.delete",
+    NovaListIps = "nova.ips.list",
+    NovaShowIps = "nova.ips.show",
+    NovaAvailabilityZones = "nova.availabilityZones.list",
+    NovaAvailabilityZonesDetail = "nova.availabilityZones.detail",
     // ---- images ----
     ImageList = "ims.images.list",
     ImageShow = "ims.images.get",
@@ -283,6 +287,7 @@ op_ids! {
     KeystoneIssueToken = "keystone.tokens.issue",
     KeystoneValidateToken = "keystone.tokens.validate",
     KeystoneCheckToken = "keystone.tokens.check",
+    KeystoneRevokeToken = "keystone.tokens.revoke",
     // ---- version documents and the operator API ----
     Versions = "versions.list",
     ComputeVersion21 = "versions.compute.v2_1",

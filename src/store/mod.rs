@@ -163,6 +163,8 @@ pub trait IdentityStore: Send + Sync {
     async fn put_token(&self, t: &TokenRecord) -> ControlResult<()>;
     async fn get_token(&self, hash: &str) -> ControlResult<Option<TokenRecord>>;
     async fn delete_tokens_of_user(&self, user_id: &str) -> ControlResult<u64>;
+    /// Deletes one token by its hash; false when there was none.
+    async fn delete_token(&self, hash: &str) -> ControlResult<bool>;
 }
 
 /// The audit trail of authenticated requests.

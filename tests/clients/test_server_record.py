@@ -48,3 +48,18 @@ def test_huawei_sdk_updates_the_server_and_its_metadata(hw, hw_servers):
     hw.delete_server_metadata(m.DeleteServerMetadataRequest(server_id=sid, key="owner"))
     shown = hw.show_server(m.ShowServerRequest(server_id=sid)).server
     assert shown.metadata.get("env") == "prod" and "owner" not in shown.metadata
+
+
+def test_openstack_cli_zones_addresses_and_token_revoke(cli, conn, nova_servers):
+    zones = cli.json("availability", "zone", "list", "--compute")
+    assert [(z["Zone Name"], z["Zone Status"]) for z in zones] == [("local-1a", "available")], zones
+    server = nova_servers()
+    ips = list(conn.compute.server_ips(server))
+    assert ips and ips[0].network_label == "private" and ips[0].address.startswith("10."), ips
+    token = cli.json("token", "issue")["id"]
+    cli.run("token", "revoke", token)
+    import requests
+
+    r = requests.get(conn.session.get_endpoint(service_type="compute") + "/servers",
+                     headers={"X-Auth-Token": token}, timeout=10)
+    assert r.status_code == 401, r.text

@@ -40,6 +40,8 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         (Endpoint::NovaMetadataItem, &Method::PUT) => metadata::set(st, req).await,
         (Endpoint::NovaMetadataItem, &Method::DELETE) => metadata::delete(st, req).await,
         (Endpoint::NovaMetadataItem, _) => metadata::show(st, req).await,
+        (Endpoint::NovaIps, _) => ips(st, req).await,
+        (Endpoint::NovaZones, _) => zones(st, req).await,
         (Endpoint::NovaServer, _) => servers::show(st, req).await,
         (Endpoint::NovaServerAction, _) => actions::action(st, req).await,
         (Endpoint::NovaInstanceActions, _) => instance_actions::list(st, req).await,
@@ -113,4 +115,63 @@ fn links(st: &AppState, req: &Req, kind: &str, id: &str) -> Value {
         {"rel": "self", "href": format!("{}/{}/{p}/{kind}/{id}", st.public_url, version_prefix(req))},
         {"rel": "bookmark", "href": format!("{}/{p}/{kind}/{id}", st.public_url)},
     ])
+}
+
+/// `GET /servers/{id}/ips` and `/ips/{network}`.
+async fn ips(st: &Arc<AppState>, req: &Req) -> ApiResult {
+    let label = req.params.get("network_label").cloned();
+    let op = if label.is_some() {
+        crate::catalog::OpId::NovaShowIps
+    } else {
+        crate::catalog::OpId::NovaListIps
+    };
+    let (_, _, ports) = st
+        .service
+        .read_server_view(&req.caller, op, req.param("server_id"))
+        .await?;
+    let mut all = views::ips_view(&ports);
+    match label {
+        None => Ok(Json(json!({ "addresses": all })).into_response()),
+        Some(l) => {
+            let found = all.remove(&l).ok_or_else(|| ControlError::NotFound {
+                code: "Ecs.0005",
+                message: "There is no such network for the instance.".into(),
+            })?;
+            Ok(Json(json!({ l: found })).into_response())
+        }
+    }
+}
+
+/// `GET /os-availability-zone` (and `/detail`, with the zone's hosts, for
+/// the administrator): the region's one zone, available.
+async fn zones(st: &Arc<AppState>, req: &Req) -> ApiResult {
+    use crate::catalog::OpId;
+    let detail = req.path.ends_with("/detail");
+    let op = if detail {
+        OpId::NovaAvailabilityZonesDetail
+    } else {
+        OpId::NovaAvailabilityZones
+    };
+    st.service.authorize(&req.caller, op, None).await?;
+    let hosts = if detail {
+        let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+        let m: serde_json::Map<String, Value> = st
+            .service
+            .hosts()
+            .iter()
+            .map(|h| {
+                let service = json!({"nova-compute": {"available": true, "active": true, "updated_at": now}});
+                (h.name.clone(), service)
+            })
+            .collect();
+        Value::Object(m)
+    } else {
+        Value::Null
+    };
+    Ok(Json(json!({"availabilityZoneInfo": [{
+        "zoneName": crate::domain::AVAILABILITY_ZONE,
+        "zoneState": {"available": true},
+        "hosts": hosts,
+    }]}))
+    .into_response())
 }

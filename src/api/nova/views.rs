@@ -9,6 +9,25 @@ use super::{links, naive, secs};
 use crate::api::{AppState, Req};
 use crate::domain::{Flavor, InstanceAction, Port, Server, Volume};
 
+/// A server's addresses by network name as `GET /servers/{id}/ips` shows
+/// them: fixed first, then a port's floating address.
+pub fn ips_view(ports: &[Port]) -> BTreeMap<String, Vec<Value>> {
+    let mut out: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for p in ports {
+        let key = if p.network_name.is_empty() {
+            &p.network_id
+        } else {
+            &p.network_name
+        };
+        let entry = out.entry(key.clone()).or_default();
+        entry.push(json!({"version": 4, "addr": p.ip_address}));
+        if let Some(floating) = &p.floating_ip {
+            entry.push(json!({"version": 4, "addr": floating}));
+        }
+    }
+    out
+}
+
 /// The server as `GET /servers/{id}` shows it at the request's microversion.
 pub fn server_view(st: &AppState, req: &Req, s: &Server, vols: &[Volume], ports: &[Port], detail_list: bool) -> Value {
     let mv = req.mv;

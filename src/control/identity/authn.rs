@@ -292,6 +292,27 @@ impl Identity {
         Ok(info)
     }
 
+    /// Revokes one token (Keystone's `DELETE /v3/auth/tokens`): the caller's
+    /// own, or any of its account's for the account administrator. A token
+    /// that does not validate is not found.
+    pub async fn revoke_token(&self, caller: &TokenInfo, subject: &str) -> ControlResult<()> {
+        let info = self.validate(subject).await.map_err(|_| ControlError::NotFound {
+            code: "IAM.0004",
+            message: "Could not find token.".into(),
+        })?;
+        let own = info.user.id == caller.user.id;
+        let admin_of_account = caller.user.account_admin && caller.domain.id == info.domain.id;
+        if !own && !admin_of_account {
+            return Err(ControlError::Forbidden {
+                missing: vec!["identity:revoke_token".into()],
+            });
+        }
+        let hash = token_hash(subject);
+        self.store.delete_token(&hash).await?;
+        self.cache.write().remove(&hash);
+        Ok(())
+    }
+
     /// Revokes every token of a user (disable, delete, password change).
     pub async fn revoke_user_tokens(&self, user_id: &str) -> ControlResult<()> {
         self.store.delete_tokens_of_user(user_id).await?;

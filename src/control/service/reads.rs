@@ -32,6 +32,11 @@ impl Service {
         Ok(Some(image).filter(|i| i.visible_to(&caller.project_id)))
     }
 
+    /// The region's hosts (the zone's detail lists them).
+    pub fn hosts(&self) -> &[Host] {
+        self.inventory.hosts()
+    }
+
     /// A host by id or name (a server view names its host).
     pub fn host(&self, id_or_name: &str) -> Option<&Host> {
         self.inventory.host(id_or_name)

@@ -337,6 +337,12 @@ impl IdentityStore for SqliteStore {
         self.get_doc("SELECT doc FROM tokens WHERE hash = ?1", key![hash]).await
     }
 
+    async fn delete_token(&self, hash: &str) -> ControlResult<bool> {
+        let hash = hash.to_string();
+        self.write(move |c| Ok(c.execute("DELETE FROM tokens WHERE hash = ?1", [&hash])? == 1))
+            .await
+    }
+
     async fn delete_tokens_of_user(&self, user_id: &str) -> ControlResult<u64> {
         let user_id = user_id.to_string();
         self.write(move |c| Ok(c.execute("DELETE FROM tokens WHERE user_id = ?1", [&user_id])? as u64))
