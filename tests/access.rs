@@ -87,6 +87,7 @@ impl Fill {
             }})),
             "ecs.deleteServers" => Some(json!({"servers": [{"id": self.server}]})),
             "ecs.migrate" => Some(json!({"migrate": null})),
+            "nova.keypairs.create" => Some(json!({"keypair": {"name": "kp"}})),
             "nova.update" | "ecs.updateServer" => Some(json!({"server": {"name": "renamed"}})),
             "nova.metadata.merge" | "nova.metadata.replace" | "ecs.updateServerMetadata" => {
                 Some(json!({"metadata": {"k": "v"}}))

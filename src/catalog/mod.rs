@@ -73,6 +73,8 @@ pub enum Endpoint {
     NovaMetadataItem,
     NovaIps,
     NovaZones,
+    NovaKeypairs,
+    NovaKeypair,
     NovaImages,
     NovaImage,
     GlanceImages,

@@ -578,6 +578,31 @@ pub(super) const ROWS: &[Operation] = &[
         "List availability zones with their hosts (native)",
         nova_routes!("GET" "/os-availability-zone/detail" => Endpoint::NovaZones),
     ),
+    // ---- key pairs (Huawei's ECS SDK calls these paths too) ----
+    row(
+        OpId::NovaKeypairCreate,
+        "Create or import a key pair (native)",
+        nova_routes!("POST" "/os-keypairs" => Endpoint::NovaKeypairs),
+        &["ecs:serverKeypairs:create"],
+    ),
+    row(
+        OpId::NovaKeypairList,
+        "List the caller's key pairs (native)",
+        nova_routes!("GET" "/os-keypairs" => Endpoint::NovaKeypairs),
+        &["ecs:serverKeypairs:list"],
+    ),
+    row(
+        OpId::NovaKeypairShow,
+        "Show a key pair (native)",
+        nova_routes!("GET" "/os-keypairs/{keypair_name}" => Endpoint::NovaKeypair),
+        &["ecs:serverKeypairs:get"],
+    ),
+    row(
+        OpId::NovaKeypairDelete,
+        "Delete a key pair (native)",
+        nova_routes!("DELETE" "/os-keypairs/{keypair_name}" => Endpoint::NovaKeypair),
+        &["ecs:serverKeypairs:delete"],
+    ),
 ];
 
 const QUOTA_SHOW: &[Route] = &[

@@ -106,6 +106,10 @@ op_ids! {
     NovaShowIps = "nova.ips.show",
     NovaAvailabilityZones = "nova.availabilityZones.list",
     NovaAvailabilityZonesDetail = "nova.availabilityZones.detail",
+    NovaKeypairCreate = "nova.keypairs.create",
+    NovaKeypairList = "nova.keypairs.list",
+    NovaKeypairShow = "nova.keypairs.show",
+    NovaKeypairDelete = "nova.keypairs.delete",
     // ---- images ----
     ImageList = "ims.images.list",
     ImageShow = "ims.images.get",

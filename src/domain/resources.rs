@@ -94,6 +94,20 @@ pub struct Image {
     pub updated: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// A user's SSH key pair (Nova's key pairs belong to a user, not a
+/// project); only the public half is kept.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyPair {
+    pub user_id: String,
+    pub name: String,
+    /// `ssh` or `x509`.
+    pub key_type: String,
+    pub public_key: String,
+    /// MD5 of the key's blob, colon-separated hex (Nova's form).
+    pub fingerprint: String,
+    pub created: chrono::DateTime<chrono::Utc>,
+}
+
 /// A project an image is shared with, and whether it took the share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageMember {

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::quota::QuotaSet;
 use crate::domain::{
     AddressRange, AuditFilter, AuditRecord, ControlResult, Credential, CustomRole, Domain, FloatingIp, Grant, Group,
-    Image, ImageMember, InstanceAction, Job, JobStepRecord, LockRecord, Network, Page, Port, Project, Removal,
+    Image, ImageMember, InstanceAction, Job, JobStepRecord, KeyPair, LockRecord, Network, Page, Port, Project, Removal,
     SecurityGroup, SecurityGroupRule, Server, ServerFilter, Subnet, TokenRecord, User, Volume, Vpc,
 };
 
@@ -393,6 +393,17 @@ pub trait ImageStore: Send + Sync {
     async fn remove_image_member(&self, image_id: &str, member_id: &str) -> ControlResult<bool>;
 }
 
+/// Users' key pairs, by user and name.
+#[async_trait]
+pub trait KeyPairStore: Send + Sync {
+    /// Adds a key pair; false when the user has one of that name.
+    async fn insert_keypair(&self, k: &KeyPair) -> ControlResult<bool>;
+    async fn get_keypair(&self, user_id: &str, name: &str) -> ControlResult<Option<KeyPair>>;
+    /// A user's key pairs in name order.
+    async fn list_keypairs(&self, user_id: &str) -> ControlResult<Vec<KeyPair>>;
+    async fn delete_keypair(&self, user_id: &str, name: &str) -> ControlResult<bool>;
+}
+
 /// Quota overrides per project, and the usage counts quotas are checked
 /// against that no other list gives (servers by flavor).
 #[async_trait]
@@ -457,6 +468,7 @@ pub trait Store:
     + BindingStore
     + ImageStore
     + QuotaStore
+    + KeyPairStore
     + NetworkStore
     + JobStore
     + 'static
@@ -472,6 +484,7 @@ impl<
             + BindingStore
             + ImageStore
             + QuotaStore
+            + KeyPairStore
             + NetworkStore
             + JobStore
             + 'static,

@@ -63,3 +63,34 @@ def test_openstack_cli_zones_addresses_and_token_revoke(cli, conn, nova_servers)
     r = requests.get(conn.session.get_endpoint(service_type="compute") + "/servers",
                      headers={"X-Auth-Token": token}, timeout=10)
     assert r.status_code == 401, r.text
+
+
+def test_key_pairs_through_the_cli_openstacksdk_and_the_huawei_sdk(cli, conn, hw, tmp_path, nova_servers):
+    from huaweicloudsdkecs.v2 import model as m
+
+    made = cli.json("keypair", "create", "--private-key", str(tmp_path / "made.pem"), "cli-made")
+    assert made["name"] == "cli-made" and made["fingerprint"].count(":") == 15, made
+    assert "OPENSSH PRIVATE KEY" in (tmp_path / "made.pem").read_text()
+    pub = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGE2bHvCvlB7r06tgUZdmy2z2rq+r0zbP0mbfZ0i5y3F ci@host"
+    (tmp_path / "id.pub").write_text(pub + "\n")
+    cli.run("keypair", "create", "--public-key", str(tmp_path / "id.pub"), "cli-imported")
+    names = [k["Name"] for k in cli.json("keypair", "list")]
+    assert {"cli-made", "cli-imported"} <= set(names), names
+    shown = cli.json("keypair", "show", "cli-imported")
+    assert shown["fingerprint"].count(":") == 15 and shown["name"] == "cli-imported", shown
+    sdk = conn.compute.create_keypair(name="sdk-made")
+    assert sdk.private_key and conn.compute.get_keypair("sdk-made").public_key == sdk.public_key
+    # A server names one; an unknown name is refused.
+    p = cli.run("server", "create", "--image", "e215580f-73ad-429d-b6f2-5433947433b0", "--flavor",
+                "s6.small.1", "--nic", "auto", "--key-name", "no-such-key", "kp-bad", check=False)
+    assert p.returncode != 0 and "Invalid key_name" in p.stderr, p.stderr
+    r = hw.nova_create_keypair(m.NovaCreateKeypairRequest(body=m.NovaCreateKeypairRequestBody(
+        keypair=m.NovaCreateKeypairOption(name="hw-made"))))
+    assert r.keypair.private_key and r.keypair.name == "hw-made"
+    listed = [k.keypair.name for k in hw.nova_list_keypairs(m.NovaListKeypairsRequest()).keypairs]
+    assert "hw-made" in listed, listed
+    hw.nova_delete_keypair(m.NovaDeleteKeypairRequest(keypair_name="hw-made"))
+    for name in ("cli-made", "cli-imported"):
+        cli.run("keypair", "delete", name)
+    conn.compute.delete_keypair("sdk-made")
+    assert not {"cli-made", "cli-imported", "sdk-made", "hw-made"} & {k["Name"] for k in cli.json("keypair", "list")}

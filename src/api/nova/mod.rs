@@ -6,6 +6,7 @@ mod actions;
 mod flavors;
 mod instance_actions;
 mod interfaces;
+mod keypairs;
 mod metadata;
 mod server_body;
 mod servers;
@@ -41,6 +42,10 @@ pub async fn handle(st: &Arc<AppState>, endpoint: Endpoint, req: &Req) -> ApiRes
         (Endpoint::NovaMetadataItem, &Method::DELETE) => metadata::delete(st, req).await,
         (Endpoint::NovaMetadataItem, _) => metadata::show(st, req).await,
         (Endpoint::NovaIps, _) => ips(st, req).await,
+        (Endpoint::NovaKeypairs, &Method::POST) => keypairs::create(st, req).await,
+        (Endpoint::NovaKeypairs, _) => keypairs::list(st, req).await,
+        (Endpoint::NovaKeypair, &Method::DELETE) => keypairs::delete(st, req).await,
+        (Endpoint::NovaKeypair, _) => keypairs::show(st, req).await,
         (Endpoint::NovaZones, _) => zones(st, req).await,
         (Endpoint::NovaServer, _) => servers::show(st, req).await,
         (Endpoint::NovaServerAction, _) => actions::action(st, req).await,

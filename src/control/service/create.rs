@@ -77,6 +77,9 @@ impl Service {
     /// requested address, and the security groups, once every check has
     /// passed.
     async fn validate_create(&self, caller: &Caller, spec: &CreateSpec) -> ControlResult<Validated> {
+        if let Some(name) = &spec.key_name {
+            self.check_key_name(caller, name).await?;
+        }
         let flavor = self
             .inventory
             .flavor(&spec.flavor_id)

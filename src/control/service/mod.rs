@@ -9,6 +9,7 @@ mod floating_ips;
 mod hw_subnets;
 mod images;
 mod interfaces;
+mod keypairs;
 mod networks;
 mod ports;
 mod quotas;
@@ -35,6 +36,7 @@ pub use images::{
     image_not_found, ImagePatch, NewImage, ServerImage, CONTAINER_FORMATS, DISK_FORMATS, IMAGE_NOT_FOUND,
 };
 pub use interfaces::{InterfaceSpec, JobOrigin, MAX_INTERFACES};
+pub use keypairs::{MadeKeyPair, NewKeyPair, MAX_KEYPAIRS};
 pub use networks::{NetworkChange, NewNetwork, NewSubnet, NewVpc, SubnetChange, VpcChange, MAX_PER_PROJECT};
 pub use ports::NewPortSpec;
 pub use quotas::{quota_locks, QuotaLocks, QUOTA_LOCKS};

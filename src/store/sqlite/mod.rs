@@ -11,6 +11,7 @@ mod bindings;
 mod identity;
 mod images;
 mod jobs;
+mod keypairs;
 mod network;
 mod quotas;
 mod schema;

@@ -58,6 +58,8 @@ CREATE TABLE IF NOT EXISTS instance_actions (server_id TEXT NOT NULL, request_id
     start_time TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (server_id, request_id));
 CREATE TABLE IF NOT EXISTS server_locks (server_id TEXT PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS keypairs (user_id TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (user_id, name));
 CREATE TABLE IF NOT EXISTS quotas (project_id TEXT NOT NULL, resource TEXT NOT NULL, hard_limit INTEGER NOT NULL,
     PRIMARY KEY (project_id, resource));
 CREATE TABLE IF NOT EXISTS images (id TEXT PRIMARY KEY, owner TEXT, visibility TEXT NOT NULL, doc TEXT NOT NULL);
