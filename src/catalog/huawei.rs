@@ -105,6 +105,14 @@ pub(super) const fn change(
     }
 }
 
+/// Active or stopped, with no operation in flight: what changes to what a
+/// server holds (volumes, NICs, metadata) are admitted in.
+const ACTIVE_OR_STOPPED_IDLE: StateRule = StateRule {
+    vm_states: &[VmState::Active, VmState::Stopped],
+    task_states: IDLE,
+    needs_launched: false,
+};
+
 /// Attaching or detaching a volume: admitted like a change (idle, active or
 /// stopped, refused while locked) but it claims no task state and runs no
 /// workflow: the volume's record changes with its job, finished at once, in
@@ -118,11 +126,7 @@ pub(super) const fn attachment(
     instance_action: &'static str,
 ) -> Operation {
     Operation {
-        states: Some(StateRule {
-            vm_states: &[VmState::Active, VmState::Stopped],
-            task_states: IDLE,
-            needs_launched: false,
-        }),
+        states: Some(ACTIVE_OR_STOPPED_IDLE),
         lock: LockRule::Checked,
         job_type: Some(job_type),
         instance_action: Some(instance_action),
@@ -535,11 +539,7 @@ pub(super) const fn metadata_row(
     actions: &'static [&'static str],
 ) -> Operation {
     Operation {
-        states: Some(StateRule {
-            vm_states: &[VmState::Active, VmState::Stopped],
-            task_states: IDLE,
-            needs_launched: false,
-        }),
+        states: Some(ACTIVE_OR_STOPPED_IDLE),
         lock: LockRule::Checked,
         conflict_name: "update_metadata",
         ..row(id, summary, routes, actions)

@@ -17,6 +17,7 @@ pub mod identity;
 pub mod images;
 pub mod network;
 pub mod nova;
+pub mod nova_resources;
 mod op_id;
 pub mod platform;
 pub mod volume;
@@ -395,6 +396,7 @@ pub(crate) use routes;
 
 const ROW_COUNT: usize = huawei::ROWS.len()
     + nova::ROWS.len()
+    + nova_resources::ROWS.len()
     + images::ROWS.len()
     + network::ROWS.len()
     + volume::ROWS.len()
@@ -407,9 +409,10 @@ pub static CATALOG: [Operation; ROW_COUNT] = concat_rows();
 // Evaluated only at compile time, into the static: no stack is involved.
 #[allow(clippy::large_stack_arrays)]
 const fn concat_rows() -> [Operation; ROW_COUNT] {
-    let families: [&[Operation]; 7] = [
+    let families: [&[Operation]; 8] = [
         huawei::ROWS,
         nova::ROWS,
+        nova_resources::ROWS,
         images::ROWS,
         network::ROWS,
         volume::ROWS,
