@@ -210,16 +210,17 @@ impl Admission<'_> {
     }
 }
 
-/// The ids of the images admission looks at: the server's own and any the
-/// input names, so the service can read them before admission.
+/// The ids of the images admission looks at, so the service reads them
+/// before admission: the one a rebuild or reinstall boots (a reinstall
+/// without one, the server's own), and the server's own for a resize's
+/// RAM check. The other operations read none.
 pub fn images_named(server: &Server, input: &WorkInput) -> Vec<String> {
-    let mut ids = vec![server.image_id.clone()];
     match input {
-        WorkInput::Rebuild(r) => ids.push(r.image_id.clone()),
-        WorkInput::ReinstallOs(r) => ids.extend(r.image_id.clone()),
-        _ => {}
+        WorkInput::Rebuild(r) => vec![r.image_id.clone()],
+        WorkInput::ReinstallOs(r) => vec![r.image_id.clone().unwrap_or_else(|| server.image_id.clone())],
+        WorkInput::Resize(_) | WorkInput::HwResize(_) => vec![server.image_id.clone()],
+        _ => Vec::new(),
     }
-    ids
 }
 
 impl Admission<'_> {

@@ -27,7 +27,7 @@ pub struct CreateImageInput {
 }
 
 pub fn prepare(
-    cx: &Admission,
+    _cx: &Admission,
     server: &Server,
     input: &CreateImageInput,
     run: &mut RunState,
@@ -38,7 +38,7 @@ pub fn prepare(
             "The image name must be 1 to 255 characters.",
         ));
     }
-    if cx.image(&server.image_id).is_none() && server.image_id.is_empty() {
+    if server.image_id.is_empty() {
         return Err(ControlError::bad_request_code(
             "Ecs.0031",
             "The server has no image to capture from.",
